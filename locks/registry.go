@@ -1,0 +1,175 @@
+package locks
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Env is what a lock is built from, besides its options.
+type Env struct {
+	// Runtime is the runtime of the client (production: Real()).
+	Runtime Runtime
+	// Conns holds one Conn per Redis node: exactly one for setnx, lua and
+	// fenced, one or more for redlock (the number of nodes is len(Conns)),
+	// none for mutex.
+	Conns []Conn
+	// Process is the shared state of the client's process, required by
+	// mutex: the clients of one process must share one *Process.
+	Process *Process
+}
+
+// Options are the options of every lock in one struct, for callers that
+// name locks (CLI, scenarios). A zero field takes the lock's default. A
+// non-zero field the named lock does not use is an error, so that a
+// configuration cannot silently mean less than it says.
+type Options struct {
+	// Key: every lock. Required.
+	Key string
+	// TTL: lua and fenced (TTL), redlock (Expiry).
+	TTL time.Duration
+	// Tries: setnx, lua, fenced (0: until ctx is done), redlock (0: 32).
+	Tries int
+	// RetryDelay (fixed), MinRetryDelay, MaxRetryDelay: setnx, lua,
+	// fenced, redlock; see each lock's options for the meaning of the range.
+	RetryDelay, MinRetryDelay, MaxRetryDelay time.Duration
+	// AttemptTimeout: setnx, lua, fenced.
+	AttemptTimeout time.Duration
+	// DriftFactor (nil: 0.01), TimeoutFactor, Quorum: redlock.
+	DriftFactor   *float64
+	TimeoutFactor float64
+	Quorum        int
+	// TokenKey: fenced.
+	TokenKey string
+}
+
+type entry struct {
+	name  string
+	uses  string // the Options fields the lock uses, space-separated
+	build func(env Env, o Options) (Locker, error)
+}
+
+// registry lists the locks in name order; lookups are linear, and nothing
+// here depends on map order.
+var registry = []entry{
+	{"fenced", "Key TTL Tries RetryDelay MinRetryDelay MaxRetryDelay AttemptTimeout TokenKey", func(env Env, o Options) (Locker, error) {
+		c, err := oneConn("fenced", env)
+		if err != nil {
+			return nil, err
+		}
+		return locker(NewFenced(env.Runtime, c, FencedOptions{LuaOptions: luaOpts(o), TokenKey: o.TokenKey}))
+	}},
+	{"lua", "Key TTL Tries RetryDelay MinRetryDelay MaxRetryDelay AttemptTimeout", func(env Env, o Options) (Locker, error) {
+		c, err := oneConn("lua", env)
+		if err != nil {
+			return nil, err
+		}
+		return locker(NewLua(env.Runtime, c, luaOpts(o)))
+	}},
+	{"mutex", "Key", func(env Env, o Options) (Locker, error) {
+		if len(env.Conns) != 0 {
+			return nil, invalid("mutex", "Conns", "has %d, want none (mutex uses no Redis)", len(env.Conns))
+		}
+		return locker(NewMutexLock(env.Runtime, env.Process, MutexOptions{Key: o.Key}))
+	}},
+	{"redlock", "Key TTL Tries RetryDelay MinRetryDelay MaxRetryDelay DriftFactor TimeoutFactor Quorum", func(env Env, o Options) (Locker, error) {
+		return locker(NewRedlock(env.Runtime, env.Conns, RedlockOptions{
+			Key: o.Key, Expiry: o.TTL, Tries: o.Tries, DriftFactor: o.DriftFactor,
+			TimeoutFactor: o.TimeoutFactor, Quorum: o.Quorum, RetryDelay: o.RetryDelay,
+			MinRetryDelay: o.MinRetryDelay, MaxRetryDelay: o.MaxRetryDelay,
+		}))
+	}},
+	{"setnx", "Key Tries RetryDelay MinRetryDelay MaxRetryDelay AttemptTimeout", func(env Env, o Options) (Locker, error) {
+		c, err := oneConn("setnx", env)
+		if err != nil {
+			return nil, err
+		}
+		return locker(NewSetnx(env.Runtime, c, SetnxOptions{
+			Key: o.Key, Tries: o.Tries, RetryDelay: o.RetryDelay,
+			MinRetryDelay: o.MinRetryDelay, MaxRetryDelay: o.MaxRetryDelay, AttemptTimeout: o.AttemptTimeout,
+		}))
+	}},
+}
+
+// Names returns the names New accepts, sorted: fenced, lua, mutex, redlock,
+// setnx.
+func Names() []string {
+	names := make([]string, len(registry))
+	for i, e := range registry {
+		names[i] = e.name
+	}
+	return names
+}
+
+// New builds the lock called name (one of Names) from env and opts. It
+// returns an error wrapping ErrUnknownLock for an unknown name, and one
+// wrapping ErrInvalidOptions, naming the field, for options the lock
+// rejects or does not use. Every lock New returns also implements
+// Extender except mutex and setnx.
+func New(name string, env Env, opts Options) (Locker, error) {
+	for _, e := range registry {
+		if e.name != name {
+			continue
+		}
+		if err := unused(e, opts); err != nil {
+			return nil, err
+		}
+		return e.build(env, opts)
+	}
+	return nil, fmt.Errorf("%w: %q, want one of %s", ErrUnknownLock, name, strings.Join(Names(), ", "))
+}
+
+func unused(e entry, o Options) error {
+	set := []struct {
+		field string
+		isSet bool
+	}{
+		{"TTL", o.TTL != 0},
+		{"Tries", o.Tries != 0},
+		{"RetryDelay", o.RetryDelay != 0},
+		{"MinRetryDelay", o.MinRetryDelay != 0},
+		{"MaxRetryDelay", o.MaxRetryDelay != 0},
+		{"AttemptTimeout", o.AttemptTimeout != 0},
+		{"DriftFactor", o.DriftFactor != nil},
+		{"TimeoutFactor", o.TimeoutFactor != 0},
+		{"Quorum", o.Quorum != 0},
+		{"TokenKey", o.TokenKey != ""},
+	}
+	uses := strings.Fields(e.uses)
+	for _, s := range set {
+		if !s.isSet {
+			continue
+		}
+		found := false
+		for _, u := range uses {
+			found = found || u == s.field
+		}
+		if !found {
+			return invalid(e.name, s.field, "is set, but %s does not use it", e.name)
+		}
+	}
+	return nil
+}
+
+func oneConn(name string, env Env) (Conn, error) {
+	if len(env.Conns) != 1 {
+		return nil, invalid(name, "Conns", "has %d, want exactly 1", len(env.Conns))
+	}
+	return env.Conns[0], nil
+}
+
+func luaOpts(o Options) LuaOptions {
+	return LuaOptions{
+		Key: o.Key, TTL: o.TTL, Tries: o.Tries, RetryDelay: o.RetryDelay,
+		MinRetryDelay: o.MinRetryDelay, MaxRetryDelay: o.MaxRetryDelay, AttemptTimeout: o.AttemptTimeout,
+	}
+}
+
+// locker converts a constructor's result, so that an error never comes with
+// a non-nil Locker holding a nil pointer.
+func locker[L Locker](l L, err error) (Locker, error) {
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
