@@ -1,0 +1,30 @@
+package model
+
+import (
+	"github.com/locksim/locksim/histories"
+)
+
+// CheckAll validates h and runs mutual exclusion, resource and lock-level
+// linearizability, and, as opts selects, fencing, ledger conservation and
+// liveness. An invalid history gives a single Unknown result naming the
+// problem. Use Combine for the overall verdict.
+func CheckAll(h histories.History, opts Options) []Result {
+	if err := h.Validate(); err != nil {
+		return []Result{unknownResult("history", "the history is invalid, nothing can be checked: %v", err)}
+	}
+	results := []Result{
+		CheckMutualExclusion(h, opts),
+		CheckResourceLinearizable(h, opts),
+		CheckLockLinearizable(h, opts),
+	}
+	if opts.Fencing {
+		results = append(results, CheckFencing(h, opts))
+	}
+	if opts.Ledger {
+		results = append(results, CheckLedgerConservation(h, opts))
+	}
+	if opts.LivenessBound > 0 {
+		results = append(results, CheckLiveness(h, opts))
+	}
+	return results
+}
