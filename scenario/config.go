@@ -1,0 +1,176 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/locksim/locksim/faults"
+	"github.com/locksim/locksim/locks"
+)
+
+// Config is everything a run depends on besides its seed. It is data: an
+// artifact stores it whole, and the same Config and seed give the same run,
+// byte for byte.
+type Config struct {
+	// Lock names the lock under test (locks.Names).
+	Lock string `json:"lock"`
+	// Scenario names the scenario this config came from, for people; the
+	// run itself is fully described by the other fields.
+	Scenario string `json:"scenario,omitempty"`
+	// Clients is the number of client processes contending for the lock.
+	Clients int `json:"clients"`
+	// Nodes is the number of Redis nodes (redlock uses all, setnx, lua
+	// and fenced use redis-1, mutex none).
+	Nodes int `json:"nodes"`
+	// TTL is the lock's expiry (redlock's expiry).
+	TTL Duration `json:"ttl"`
+	// Duration is the virtual length of the run.
+	Duration Duration `json:"duration"`
+	// Workload is the protected resource: counter or ledger.
+	Workload Workload `json:"workload"`
+	// WorkMin and WorkMax bound the virtual time a client works inside its
+	// critical section between its read and its write.
+	WorkMin Duration `json:"work_min"`
+	WorkMax Duration `json:"work_max"`
+	// Careful clients skip the write when their lease's validity has
+	// passed on their own clock.
+	Careful bool `json:"careful,omitempty"`
+	// WorkToValidity makes careful clients work until Margin before their
+	// validity ends instead of for WorkMin..WorkMax (locks without a
+	// validity work WorkMax).
+	WorkToValidity bool     `json:"work_to_validity,omitempty"`
+	Margin         Duration `json:"margin,omitempty"`
+	// Stagger delays the start of every client but client-1, so that
+	// client-1's first acquire meets a free lock.
+	Stagger Duration `json:"stagger,omitempty"`
+	// AcquireTimeout bounds each Lock call (its context).
+	AcquireTimeout Duration `json:"acquire_timeout"`
+	// Pace is the pause between a client's release and its next acquire.
+	Pace Duration `json:"pace,omitempty"`
+	// RetryDelay, when set, replaces the lock's random retry delay with a
+	// fixed one.
+	RetryDelay Duration `json:"retry_delay,omitempty"`
+	// DriftFactor overrides redlock's drift factor.
+	DriftFactor *float64 `json:"drift_factor,omitempty"`
+	// Faults is the fault schedule.
+	Faults faults.Schedule `json:"faults"`
+}
+
+// Defaults for a Config's zero fields.
+const (
+	DefaultClients  = 5
+	DefaultNodes    = 5
+	DefaultTTL      = 8 * time.Second
+	DefaultDuration = 60 * time.Second
+)
+
+// WithDefaults returns c with every zero field given its default.
+func (c Config) WithDefaults() Config {
+	if c.Clients == 0 {
+		c.Clients = DefaultClients
+	}
+	if c.Nodes == 0 {
+		c.Nodes = c.defaultNodes()
+	}
+	if c.TTL == 0 {
+		c.TTL = Duration(DefaultTTL)
+	}
+	if c.Duration == 0 {
+		c.Duration = Duration(DefaultDuration)
+	}
+	if c.Workload == "" {
+		c.Workload = Counter
+	}
+	if c.WorkMin == 0 && c.WorkMax == 0 {
+		c.WorkMin, c.WorkMax = c.TTL/80, c.TTL/8
+	}
+	if c.AcquireTimeout == 0 {
+		c.AcquireTimeout = 4 * c.TTL
+	}
+	if c.Pace == 0 {
+		c.Pace = c.TTL / 40
+	}
+	return c
+}
+
+func (c Config) defaultNodes() int {
+	switch c.Lock {
+	case "redlock":
+		return DefaultNodes
+	case "mutex":
+		return 0
+	}
+	return 1
+}
+
+// ErrBadConfig is wrapped by every error of Validate.
+var ErrBadConfig = errors.New("bad config")
+
+// Validate reports the first field of c that cannot be run, naming it.
+func (c Config) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrBadConfig, field, fmt.Sprintf(format, args...))
+	}
+	known := false
+	for _, n := range locks.Names() {
+		known = known || n == c.Lock
+	}
+	switch {
+	case !known:
+		return bad("lock", "unknown lock %q (want one of %v)", c.Lock, locks.Names())
+	case c.Clients < 1 || c.Clients > 64:
+		return bad("clients", "%d is out of range 1..64", c.Clients)
+	case c.Lock == "mutex" && c.Nodes != 0:
+		return bad("nodes", "mutex uses no Redis node, got %d", c.Nodes)
+	case c.Lock != "mutex" && (c.Nodes < 1 || c.Nodes > 15):
+		return bad("nodes", "%d is out of range 1..15", c.Nodes)
+	case c.Lock != "redlock" && c.Lock != "mutex" && c.Nodes != 1:
+		return bad("nodes", "%s runs on one Redis node, got %d", c.Lock, c.Nodes)
+	case c.TTL <= 0:
+		return bad("ttl", "must be positive, got %s", c.TTL)
+	case c.Duration <= 0 || c.Duration.D() > 24*time.Hour:
+		return bad("duration", "%s is out of range (0, 24h]", c.Duration)
+	case c.Workload != Counter && c.Workload != Ledger:
+		return bad("workload", "unknown workload %q (want counter or ledger)", c.Workload)
+	case c.WorkMin < 0 || c.WorkMax < c.WorkMin:
+		return bad("work_max", "want 0 <= work_min <= work_max, got %s..%s", c.WorkMin, c.WorkMax)
+	case c.AcquireTimeout <= 0:
+		return bad("acquire_timeout", "must be positive, got %s", c.AcquireTimeout)
+	case c.Stagger < 0 || c.Pace < 0 || c.Margin < 0 || c.RetryDelay < 0:
+		return bad("stagger/pace/margin/retry_delay", "must not be negative")
+	case c.DriftFactor != nil && (*c.DriftFactor < 0 || *c.DriftFactor >= 1):
+		return bad("drift_factor", "%v is out of range [0, 1)", *c.DriftFactor)
+	}
+	if err := faults.Validate(c.Faults, c.Topology()); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadConfig, err)
+	}
+	return nil
+}
+
+// Topology is the set of node names the run has, for fault schedules.
+func (c Config) Topology() faults.Topology {
+	return faults.Topology{Clients: c.Clients, Redis: c.Nodes}
+}
+
+// lockOptions are the locks.Options of the run's lock.
+func (c Config) lockOptions() locks.Options {
+	o := locks.Options{Key: lockKey}
+	switch c.Lock {
+	case "mutex":
+		return o
+	case "setnx":
+	case "redlock":
+		o.TTL = c.TTL.D()
+		o.DriftFactor = c.DriftFactor
+	default:
+		o.TTL = c.TTL.D()
+	}
+	if c.RetryDelay > 0 {
+		o.RetryDelay = c.RetryDelay.D()
+	}
+	return o
+}
+
+// lockKey is the key every client locks.
+const lockKey = "lock"

@@ -1,0 +1,309 @@
+package scenario
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/locksim/locksim/faults"
+)
+
+// Expect is the outcome the literature predicts for a lock in a named
+// scenario.
+type Expect string
+
+// The expected outcomes.
+const (
+	// Safe: no safety check (mutual exclusion, linearizability, fencing,
+	// conservation) finds a violation.
+	Safe Expect = "safe"
+	// Unsafe: some safety check finds a violation.
+	Unsafe Expect = "violation"
+	// Stuck: the lock is never acquired again (a liveness violation), and
+	// no safety check finds a violation.
+	Stuck Expect = "stuck"
+)
+
+// Named is a scenario of the literature: a topology, a workload and a fault
+// schedule aimed at one known weakness, with the outcome expected per lock.
+type Named struct {
+	// Name is what the CLI and tests call it.
+	Name string
+	// Summary says in one line what happens.
+	Summary string
+	// Expect lists the locks for which the scenario is meaningful, in the
+	// order of locks.Names, with the outcome expected of each. A lock not
+	// listed is skipped ("–" in the matrix).
+	Expect []LockExpect
+	// config builds the run's config for lock.
+	config func(lock string) Config
+}
+
+// LockExpect is the outcome expected of one lock.
+type LockExpect struct {
+	Lock   string
+	Expect Expect
+	// Why is the literature's reason, shown next to the measured cell.
+	Why string
+}
+
+// Config returns the configuration of the scenario for lock, or an error
+// if the scenario is not meaningful for it.
+func (n Named) Config(lock string) (Config, error) {
+	if _, ok := n.Expected(lock); !ok {
+		return Config{}, fmt.Errorf("scenario %s is not meaningful for lock %s (it applies to %s)", n.Name, lock, strings.Join(n.Locks(), ", "))
+	}
+	c := n.config(lock)
+	c.Lock, c.Scenario = lock, n.Name
+	return c.WithDefaults(), nil
+}
+
+// Expected returns what the literature predicts for lock, and whether the
+// scenario is meaningful for it.
+func (n Named) Expected(lock string) (LockExpect, bool) {
+	for _, e := range n.Expect {
+		if e.Lock == lock {
+			return e, true
+		}
+	}
+	return LockExpect{}, false
+}
+
+// Locks lists the locks the scenario is meaningful for.
+func (n Named) Locks() []string {
+	var out []string
+	for _, e := range n.Expect {
+		out = append(out, e.Lock)
+	}
+	return out
+}
+
+// Lookup returns the named scenario called name.
+func Lookup(name string) (Named, error) {
+	for _, n := range Scenarios() {
+		if n.Name == name {
+			return n, nil
+		}
+	}
+	var names []string
+	for _, n := range Scenarios() {
+		names = append(names, n.Name)
+	}
+	return Named{}, fmt.Errorf("unknown scenario %q (want one of %s)", name, strings.Join(names, ", "))
+}
+
+// ttl is the lock TTL of every named scenario: redlock's default expiry, so
+// that every lock is measured against the same lease.
+const ttl = 8 * time.Second
+
+// holderQuorumNode is, for a lock over nodes Redis nodes, the node of the
+// holder's bare majority that a second client can also reach: redis-3 of 5,
+// redis-1 of 1.
+func holderQuorumNode(nodes int) string { return faults.RedisNode(nodes/2 + 1) }
+
+// whenHolderAcquires aims a fault at client-1's first acquisition: with
+// Stagger, client-1 meets a free lock.
+var whenHolderAcquires = &faults.Trigger{Op: faults.OpAcquire, Phase: faults.PhaseOK, Client: 1}
+
+// base is the starting point of every named scenario: 5 clients, TTL 8s,
+// client-1 first.
+func base(lock string) Config {
+	c := Config{Lock: lock, TTL: Duration(ttl), Duration: Duration(40 * time.Second), Stagger: Duration(100 * time.Millisecond)}
+	return c.WithDefaults()
+}
+
+// splitAround builds the partitions that leave client-1 (the holder) with a
+// bare majority of the Redis nodes, and client-2 with the other majority:
+// the two share only holderQuorumNode. With one node there is nothing to cut.
+func splitAround(nodes int, d time.Duration) []faults.Fault {
+	if nodes < 3 {
+		return nil
+	}
+	q := nodes/2 + 1
+	var holderCut, otherCut []string
+	for i := q + 1; i <= nodes; i++ {
+		holderCut = append(holderCut, faults.RedisNode(i))
+	}
+	for i := 1; i < q; i++ {
+		otherCut = append(otherCut, faults.RedisNode(i))
+	}
+	return []faults.Fault{
+		{Kind: faults.Partition, A: []string{faults.ClientNode(1)}, B: holderCut, For: d},
+		{Kind: faults.Partition, A: []string{faults.ClientNode(2)}, B: otherCut, For: d},
+	}
+}
+
+// Scenarios lists the named scenarios, in the order of the literature.
+func Scenarios() []Named {
+	redisLocks := func(setnx, lua, redlock, fenced Expect, why map[string]string) []LockExpect {
+		var out []LockExpect
+		for _, e := range []LockExpect{{"fenced", fenced, ""}, {"lua", lua, ""}, {"redlock", redlock, ""}, {"setnx", setnx, ""}} {
+			if e.Expect != "" {
+				e.Why = why[e.Lock]
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	return []Named{
+		{
+			Name:    "gc-pause",
+			Summary: "the holder pauses for 2x TTL right after its acquire returns, before it touches the resource",
+			Expect: append([]LockExpect{{"mutex", Safe, "a pause stops the whole process"}}, redisLocks(Safe, Unsafe, Unsafe, Safe, map[string]string{
+				"setnx": "no TTL: the lock waits for its holder", "lua": "the key expires during the pause",
+				"redlock": "the keys expire during the pause", "fenced": "the stale holder's accesses are rejected",
+			})...),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.Faults.Faults = []faults.Fault{{Kind: faults.Pause, When: whenHolderAcquires, Node: faults.Holder, For: 2 * ttl}}
+				return c
+			},
+		},
+		{
+			Name:    "slow-reply",
+			Summary: "the reply to a successful acquire is delayed past the TTL",
+			Expect: redisLocks(Safe, Unsafe, Safe, Safe, map[string]string{
+				"setnx": "no TTL", "lua": "the holder trusts a lease that expired in flight",
+				"redlock": "the validity check (and the round timeout) refuse it", "fenced": "tokens",
+			}),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.Faults.Faults = []faults.Fault{{
+					Kind: faults.Delay, When: &faults.Trigger{Op: faults.OpAcquire, Phase: faults.PhaseInvoke, Client: 1},
+					From: "redis-*", To: faults.Holder, Delay: 2 * ttl, For: 50 * time.Millisecond,
+				}}
+				return c
+			},
+		},
+		{
+			Name:    "delayed-write",
+			Summary: "the holder's write to the storage is delayed in the network past the TTL",
+			Expect: redisLocks(Safe, Unsafe, Unsafe, Safe, map[string]string{
+				"setnx": "no TTL", "lua": "the write lands after the lease expired", "redlock": "the write lands after the lease expired",
+				"fenced": "the late write carries a stale token",
+			}),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.Faults.Faults = []faults.Fault{{
+					Kind: faults.Delay, When: &faults.Trigger{Op: faults.OpWrite, Phase: faults.PhaseInvoke, Client: 1},
+					From: faults.Holder, To: faults.Storage, Delay: 2 * ttl, For: 50 * time.Millisecond,
+				}}
+				return c
+			},
+		},
+		{
+			Name:    "holder-crash",
+			Summary: "the holder crashes inside its critical section and never returns",
+			Expect: append([]LockExpect{{"mutex", Safe, "the crash takes the whole process"}}, redisLocks(Stuck, Safe, Safe, Safe, map[string]string{
+				"setnx": "no TTL: the key stays for ever", "lua": "the key expires", "redlock": "the keys expire", "fenced": "the key expires",
+			})...),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.Faults.Faults = []faults.Fault{{Kind: faults.Crash, When: &faults.Trigger{Op: faults.OpRead, Phase: faults.PhaseOK, Client: 1}, Node: faults.Holder}}
+				return c
+			},
+		},
+		{
+			Name:    "redis-clock-jump",
+			Summary: "the holder holds a bare majority, one of its nodes steps its wall clock past the TTL, and a client cut off from the holder's other nodes acquires",
+			Expect: redisLocks(Safe, Unsafe, Unsafe, Safe, map[string]string{
+				"setnx": "no TTL", "lua": "the key expires early", "redlock": "a second majority forms on the stepped node", "fenced": "tokens",
+			}),
+			config: func(lock string) Config {
+				return quorumLoss(lock, faults.Fault{Kind: faults.ClockStep, Step: ttl + time.Second})
+			},
+		},
+		{
+			Name:    "redis-restart-no-fsync",
+			Summary: "as redis-clock-jump, but the node restarts with persistence none instead of stepping its clock",
+			Expect: redisLocks(Unsafe, Unsafe, Unsafe, Safe, map[string]string{
+				"setnx": "the key is lost", "lua": "the key is lost", "redlock": "a second majority forms on the restarted node",
+				"fenced": "the token counter is lost too: new tokens are stale until it catches up",
+			}),
+			config: func(lock string) Config {
+				return quorumLoss(lock, faults.Fault{Kind: faults.Crash, For: 100 * time.Millisecond, Persistence: faults.PersistNone})
+			},
+		},
+		{
+			Name:    "redis-restart-fsync",
+			Summary: "as redis-restart-no-fsync, with persistence always",
+			Expect: redisLocks(Safe, Safe, Safe, Safe, map[string]string{
+				"setnx": "the key survives", "lua": "the key survives", "redlock": "the key survives", "fenced": "the key survives",
+			}),
+			config: func(lock string) Config {
+				return quorumLoss(lock, faults.Fault{Kind: faults.Crash, For: 100 * time.Millisecond, Persistence: faults.PersistAlways})
+			},
+		},
+		{
+			Name:    "minority-partition",
+			Summary: "a minority of the Redis nodes (of the clients, with one node) is cut off for a while",
+			Expect: redisLocks("", Safe, Safe, Safe, map[string]string{
+				"lua": "the clients cut off cannot acquire", "redlock": "a majority is still reachable", "fenced": "as lua",
+			}),
+			config: func(lock string) Config {
+				c := base(lock)
+				f := faults.SplitRedis(c.Topology(), 5*time.Second, 10*time.Second)
+				if c.Nodes < 3 {
+					f = faults.Fault{Kind: faults.Partition, At: 5 * time.Second, A: []string{"client-1", "client-2"}, B: []string{"redis-*"}, For: 10 * time.Second}
+				}
+				c.Faults.Faults = []faults.Fault{f}
+				return c
+			},
+		},
+		{
+			Name:    "clock-drift",
+			Summary: "the Redis nodes' clocks run 5% fast, beyond redlock's 1% drift factor; careful clients work until just before their validity ends",
+			Expect: redisLocks("", Unsafe, Unsafe, Safe, map[string]string{
+				"lua": "no drift margin", "redlock": "the drift exceeds the drift factor", "fenced": "tokens",
+			}),
+			config: func(lock string) Config { return drifting(lock, 0.05) },
+		},
+		{
+			Name:    "clock-drift-small",
+			Summary: "as clock-drift at 0.5%, within redlock's drift factor (lua has no drift margin)",
+			Expect: redisLocks("", Unsafe, Safe, Safe, map[string]string{
+				"lua": "no drift margin", "redlock": "the drift factor covers it", "fenced": "tokens",
+			}),
+			config: func(lock string) Config { return drifting(lock, 0.005) },
+		},
+		{
+			Name:    "pause-during-acquire",
+			Summary: "a client pauses past the TTL while its acquire requests are in flight",
+			Expect: redisLocks(Safe, Unsafe, Safe, Safe, map[string]string{
+				"setnx": "no TTL", "lua": "the holder trusts a lease that expired while it was paused",
+				"redlock": "the validity check refuses it", "fenced": "tokens",
+			}),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.Faults.Faults = []faults.Fault{{
+					Kind: faults.Pause, When: &faults.Trigger{Op: faults.OpAcquire, Phase: faults.PhaseInvoke, Client: 1, After: 500 * time.Microsecond},
+					Node: faults.Holder, For: 2 * ttl,
+				}}
+				return c
+			},
+		},
+	}
+}
+
+// quorumLoss is the set-up of the Redis-node scenarios: client-1 acquires
+// with a bare majority, then fault f hits the node of that majority that
+// client-2 can also reach, shortly after client-1's acquire returns.
+// client-1 works long enough that a second holder meets it.
+func quorumLoss(lock string, f faults.Fault) Config {
+	c := base(lock)
+	c.WorkMin, c.WorkMax = Duration(ttl/4), Duration(ttl/2)
+	c.Faults.Faults = splitAround(c.Nodes, 20*time.Second)
+	f.Node = holderQuorumNode(c.Nodes)
+	f.When = &faults.Trigger{Op: faults.OpAcquire, Phase: faults.PhaseOK, Client: 1, After: 10 * time.Millisecond}
+	c.Faults.Faults = append(c.Faults.Faults, f)
+	return c
+}
+
+// drifting makes every Redis node's clocks run fast by rate for the first
+// 30s, with careful clients that work until 5ms before their validity ends.
+func drifting(lock string, rate float64) Config {
+	c := base(lock)
+	c.Careful, c.WorkToValidity, c.Margin = true, true, Duration(5*time.Millisecond)
+	c.Faults.Faults = []faults.Fault{{Kind: faults.ClockDrift, Node: "redis-*", Rate: rate, For: 30 * time.Second}}
+	return c
+}

@@ -1,0 +1,137 @@
+package scenario
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/locksim/locksim/histories"
+	"github.com/locksim/locksim/model"
+	"github.com/locksim/locksim/sim"
+)
+
+// Result is what one run produced: its history, the checkers' verdicts and
+// the hash of its trace.
+type Result struct {
+	Seed      uint64
+	Config    Config
+	History   histories.History
+	TraceHash string
+	Checks    []model.Result
+	Verdict   model.Verdict
+	Stats     sim.Stats
+	// Drained reports that no message was in flight when the run ended, so
+	// the history holds every access the storage will ever execute.
+	Drained bool
+}
+
+// Violation reports whether a check found a violation.
+func (r *Result) Violation() bool { return r.Verdict == model.Violation }
+
+// Check returns the result of the named check, if it ran.
+func (r *Result) Check(name string) (model.Result, bool) {
+	for _, c := range r.Checks {
+		if c.Check == name {
+			return c, true
+		}
+	}
+	return model.Result{}, false
+}
+
+// Options tune how a run is executed and checked, not what it simulates:
+// they are not part of an artifact.
+type Options struct {
+	// VisualizeDir, if set, receives porcupine's HTML visualization of a
+	// failed linearizability check.
+	VisualizeDir string
+	// CheckTimeout bounds each porcupine search (0: model.DefaultTimeout).
+	CheckTimeout time.Duration
+	// SimOptions are passed to the simulator (e.g. a text trace).
+	SimOptions []sim.Option
+}
+
+// Run simulates cfg with seed and checks the history. The same cfg and seed
+// give the same Result, trace hash included. Run returns an error wrapping
+// ErrBadConfig, naming the field, when cfg cannot be run.
+//
+// A run lasts cfg.Duration of virtual time; then the clients stop starting
+// new critical sections and the run goes on until the ones in progress have
+// finished (or a bound of a few TTLs), so that every access reaches the
+// storage or is known lost.
+func Run(cfg Config, seed uint64, opts Options) (*Result, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	r := build(cfg, seed, opts.SimOptions...)
+	defer r.w.Close()
+	r.w.At(cfg.Duration.D(), func() { r.stopping = true })
+	r.w.Run(cfg.Duration.D() + cfg.drain())
+	r.store.snapshot()
+
+	res := &Result{
+		Seed: seed, Config: cfg, History: r.rec.history,
+		TraceHash: r.w.TraceHash(), Stats: r.w.Stats(), Drained: r.w.InFlight() == 0,
+	}
+	res.Checks = model.CheckAll(res.History, cfg.checkOptions(opts, res.Drained))
+	res.Verdict = model.Combine(res.Checks)
+	return res, nil
+}
+
+// drain bounds the time the clients get, after the run's duration, to
+// finish the critical sections they are in.
+func (c Config) drain() time.Duration {
+	return 2*c.AcquireTimeout.D() + 2*c.storageTimeout() + c.WorkMax.D() + c.TTL.D()
+}
+
+// checkOptions are the checkers' options for a run of c.
+func (c Config) checkOptions(o Options, drained bool) model.Options {
+	return model.Options{
+		Timeout:         o.CheckTimeout,
+		VisualizeDir:    o.VisualizeDir,
+		StorageComplete: drained,
+		Fencing:         c.Lock == "fenced",
+		Ledger:          c.Workload == Ledger,
+		LivenessBound:   c.livenessBound(),
+	}
+}
+
+// livenessBound is how long after the last fault healed some client must
+// have acquired the lock: a held lock may take its TTL to expire, and an
+// acquire its whole timeout to succeed. setnx and mutex have no TTL, so a
+// lock stuck forever shows as a violation.
+func (c Config) livenessBound() time.Duration {
+	return c.TTL.D() + c.AcquireTimeout.D()
+}
+
+// Artifact is the self-contained record of res, for replay.
+func (res *Result) Artifact() (*histories.Artifact, error) {
+	cfg, err := json.Marshal(res.Config)
+	if err != nil {
+		return nil, fmt.Errorf("encode config: %w", err)
+	}
+	sched, err := json.Marshal(res.Config.Faults)
+	if err != nil {
+		return nil, fmt.Errorf("encode schedule: %w", err)
+	}
+	a := &histories.Artifact{Seed: res.Seed, Config: cfg, Schedule: sched, TraceHash: res.TraceHash, History: res.History}
+	for _, c := range res.Checks {
+		a.Verdicts = append(a.Verdicts, c.Record())
+	}
+	return a, nil
+}
+
+// Outcome classifies the run as the expected-outcome table does: Unsafe if
+// a safety check (anything but liveness) found a violation, else Stuck if
+// liveness did, else Safe.
+func (res *Result) Outcome() Expect {
+	for _, c := range res.Checks {
+		if c.Verdict == model.Violation && c.Check != model.NameLiveness {
+			return Unsafe
+		}
+	}
+	if c, ok := res.Check(model.NameLiveness); ok && c.Verdict == model.Violation {
+		return Stuck
+	}
+	return Safe
+}

@@ -1,0 +1,167 @@
+package scenario
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/locksim/locksim/faults"
+	"github.com/locksim/locksim/histories"
+	"github.com/locksim/locksim/locks"
+	"github.com/locksim/locksim/sim"
+)
+
+// run is one simulation being built and executed.
+type run struct {
+	cfg  Config
+	seed uint64
+	w    *sim.World
+	rec  *recorder
+	inj  *injector
+
+	storageNode *sim.Node
+	store       *storage
+	redis       []*sim.RedisNode
+	clients     []*client
+	nodes       map[string]*sim.Node // by the schedule's node names
+	process     *locks.Process       // mutex: the state of the one client process
+	lockValue   map[string]string    // last lock value seen per Redis node
+	stopping    bool                 // the run has reached its duration
+}
+
+// build creates the world of cfg (already validated) for seed.
+func build(cfg Config, seed uint64, opts ...sim.Option) *run {
+	w := sim.NewWorld(seed, opts...)
+	r := &run{cfg: cfg, seed: seed, w: w, nodes: map[string]*sim.Node{}, lockValue: map[string]string{}}
+	r.rec = &recorder{w: w}
+
+	for i := 1; i <= cfg.Nodes; i++ {
+		rn := w.AddRedisNode(faults.RedisNode(i), sim.PersistAlways)
+		r.redis = append(r.redis, rn)
+		r.nodes[rn.Name()] = rn.Node()
+	}
+	r.store = newStorage(faults.Storage, cfg.Lock == "fenced", r.rec.observe)
+	r.storageNode = w.AddService(faults.Storage, func(_ *sim.Node, req any) any {
+		return r.store.handle(req.(storageRequest))
+	})
+	r.nodes[faults.Storage] = r.storageNode
+	r.store.snapshot()
+
+	for i := 1; i <= cfg.Clients; i++ {
+		r.clients = append(r.clients, &client{id: i, r: r})
+	}
+	if cfg.Lock == "mutex" {
+		// One process holds every client: that is what an in-memory mutex
+		// can protect. A fault aimed at any client hits the process.
+		n := w.AddNode("process")
+		for _, c := range r.clients {
+			c.node = n
+			r.nodes[faults.ClientNode(c.id)] = n
+		}
+		n.OnStart(func(n *sim.Node) {
+			r.process = nil
+			for _, c := range r.clients {
+				r.spawn(c)
+			}
+		})
+	} else {
+		for _, c := range r.clients {
+			c := c
+			c.node = w.AddNode(faults.ClientNode(c.id))
+			r.nodes[c.node.Name()] = c.node
+			c.node.OnStart(func(*sim.Node) { r.spawn(c) })
+		}
+	}
+
+	w.OnRedisCommand(func(cmd sim.RedisCommand) {
+		if v, ok := cmd.Node.Get(lockKey); ok {
+			r.lockValue[cmd.Node.Name()] = v
+		}
+	})
+	w.OnEvent(r.observe)
+	r.inj = newInjector(r, cfg.Faults)
+	r.rec.watch = r.inj.watch
+	return r
+}
+
+// spawn starts client c's program as a task of its node.
+func (r *run) spawn(c *client) {
+	r.w.Spawn(c.node, "client-"+strconv.Itoa(c.id), func(rt *sim.Runtime) {
+		lock, err := r.newLock(c, rt)
+		if err != nil {
+			panic(fmt.Sprintf("scenario: validated config builds no lock: %v", err))
+		}
+		c.lock = lock
+		c.main(rt)
+	})
+}
+
+// newLock builds the run's lock for client c, as its process would.
+func (r *run) newLock(c *client, rt *sim.Runtime) (locks.Locker, error) {
+	env := locks.Env{Runtime: rt}
+	switch r.cfg.Lock {
+	case "mutex":
+		if r.process == nil {
+			r.process = locks.NewProcess(rt)
+		}
+		env.Process = r.process
+	case "redlock":
+		for _, rn := range r.redis {
+			env.Conns = append(env.Conns, rn.Conn(c.node))
+		}
+	default:
+		env.Conns = []locks.Conn{r.redis[0].Conn(c.node)}
+	}
+	return locks.New(r.cfg.Lock, env, r.cfg.lockOptions())
+}
+
+// resolve maps schedule node names to the world's nodes, without
+// duplicates (mutex clients share one node).
+func (r *run) resolve(names []string) []*sim.Node {
+	var out []*sim.Node
+	for _, name := range names {
+		n := r.nodes[name]
+		dup := false
+		for _, o := range out {
+			dup = dup || o == n
+		}
+		if !dup {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// setPersistence sets what Redis node n keeps on its next restart.
+func (r *run) setPersistence(n *sim.Node, p faults.Persistence) {
+	for _, rn := range r.redis {
+		if rn.Node() == n {
+			mode, err := sim.ParsePersistence(string(p))
+			if err != nil {
+				panic(fmt.Sprintf("scenario: validated persistence does not parse: %v", err))
+			}
+			rn.SetPersistence(mode)
+		}
+	}
+}
+
+// observe turns what the simulator saw and no client could into history:
+// lock keys expiring or vanishing on Redis nodes, and client crashes.
+func (r *run) observe(e sim.Event) {
+	switch e.Kind {
+	case sim.EvExpire, sim.EvKeyLost:
+		if e.Key != lockKey {
+			return
+		}
+		op := histories.OpExpire
+		if e.Kind == sim.EvKeyLost {
+			op = histories.OpVanish
+		}
+		r.rec.observe(histories.Event{Op: op, Node: e.Node, Key: e.Key, Value: r.lockValue[e.Node]})
+	case sim.EvCrash:
+		for _, c := range r.clients {
+			if c.node.Name() == e.Node {
+				r.rec.observe(histories.Event{Op: histories.OpCrash, Process: c.id, Node: e.Node})
+			}
+		}
+	}
+}
