@@ -39,7 +39,7 @@ func build(cfg Config, seed uint64, opts ...sim.Option) *run {
 		r.redis = append(r.redis, rn)
 		r.nodes[rn.Name()] = rn.Node()
 	}
-	r.store = newStorage(faults.Storage, cfg.Lock == "fenced", r.rec.observe)
+	r.store = newStorage(faults.Storage, cfg.Lock == "fenced", cfg.Workload, r.rec.observe)
 	r.storageNode = w.AddService(faults.Storage, func(_ *sim.Node, req any) any {
 		return r.store.handle(req.(storageRequest))
 	})

@@ -69,14 +69,15 @@ type storageReply struct {
 type storage struct {
 	node     string
 	fencing  bool
+	workload Workload
 	counter  int64
 	balances map[string]int64
 	highest  int64
 	record   func(histories.Event)
 }
 
-func newStorage(node string, fencing bool, record func(histories.Event)) *storage {
-	s := &storage{node: node, fencing: fencing, record: record, balances: map[string]int64{}}
+func newStorage(node string, fencing bool, workload Workload, record func(histories.Event)) *storage {
+	s := &storage{node: node, fencing: fencing, workload: workload, record: record, balances: map[string]int64{}}
 	for _, a := range ledgerAccounts {
 		s.balances[a] = ledgerOpening
 	}
@@ -101,10 +102,13 @@ func (s *storage) handle(req storageRequest) storageReply {
 	switch req.Op {
 	case histories.OpRead:
 		ev.Op = histories.OpStorageRead
-		reply.Counter = s.counter
-		reply.Balances = copyBalances(s.balances)
-		ev.Counter = histories.Int64(s.counter)
-		ev.Balances = copyBalances(s.balances)
+		if s.workload == Ledger {
+			reply.Balances = copyBalances(s.balances)
+			ev.Balances = copyBalances(s.balances)
+		} else {
+			reply.Counter = s.counter
+			ev.Counter = histories.Int64(s.counter)
+		}
 	case histories.OpWrite:
 		ev.Op = histories.OpStorageWrite
 		ev.Counter = histories.Int64(req.Counter)
@@ -128,10 +132,13 @@ func (s *storage) handle(req storageRequest) storageReply {
 
 // snapshot records the resource's state (at the start and end of a run).
 func (s *storage) snapshot() {
-	s.record(histories.Event{
-		Type: histories.Observed, Op: histories.OpStorageState, Node: s.node, Key: resourceKey,
-		Counter: histories.Int64(s.counter), Balances: copyBalances(s.balances),
-	})
+	ev := histories.Event{Type: histories.Observed, Op: histories.OpStorageState, Node: s.node, Key: resourceKey}
+	if s.workload == Ledger {
+		ev.Balances = copyBalances(s.balances)
+	} else {
+		ev.Counter = histories.Int64(s.counter)
+	}
+	s.record(ev)
 }
 
 func copyBalances(b map[string]int64) map[string]int64 {

@@ -1,0 +1,223 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/locksim/locksim/faults"
+	"github.com/locksim/locksim/model"
+)
+
+// randomFaultsStream is the second word of the PCG seed of the random
+// fault schedule of a seed, so that the schedule's stream is not the
+// world's.
+const randomFaultsStream = 0x6c6f636b73696d // "locksim"
+
+// RandomSchedule is the swarm schedule (faults.Random) of cfg for seed:
+// derived from the seed alone, so `--faults random --seed N` always means
+// the same schedule.
+func RandomSchedule(cfg Config, seed uint64) faults.Schedule {
+	cfg = cfg.WithDefaults()
+	r := rand.New(rand.NewPCG(seed, randomFaultsStream))
+	return faults.Random(r, cfg.Topology(), cfg.Duration.D(), cfg.TTL.D())
+}
+
+// ExploreOptions say which runs Explore makes.
+type ExploreOptions struct {
+	// Base is the config of every run.
+	Base Config
+	// RandomFaults replaces Base's schedule, for each seed, with
+	// RandomSchedule(Base, seed).
+	RandomFaults bool
+	// Seeds is the number of seeds, From the first (seeds From ..
+	// From+Seeds-1).
+	Seeds int
+	From  uint64
+	// Jobs is the number of runs at once (0 or 1: one).
+	Jobs int
+	// Options are the options of every run. VisualizeDir, if set, is the
+	// parent directory: each run gets its own subdirectory
+	// ArtifactName(...)+"-viz", created only if a visualization is written.
+	Options Options
+	// OnResult, if set, is called with every result in seed order, from
+	// one goroutine at a time, whatever Jobs is.
+	OnResult func(res *Result)
+}
+
+// ExploreSummary is what Explore found.
+type ExploreSummary struct {
+	// Runs is the number of runs completed.
+	Runs int
+	// Unsafe counts runs with a safety violation, Stuck runs with only a
+	// liveness violation, Unknown runs that no check found in violation
+	// and some could not decide.
+	Unsafe, Stuck, Unknown int
+	// Failing lists the seeds with any violation, in order.
+	Failing []uint64
+	// TimeToFirst is the wall time from the start to the report of the
+	// first failing seed (0 when none failed).
+	TimeToFirst time.Duration
+	// Wall is the wall time of the whole exploration.
+	Wall time.Duration
+}
+
+// Violations is the number of runs with a violation (safety or liveness).
+func (s ExploreSummary) Violations() int { return s.Unsafe + s.Stuck }
+
+// Rate is the fraction of runs with a violation.
+func (s ExploreSummary) Rate() float64 {
+	if s.Runs == 0 {
+		return 0
+	}
+	return float64(s.Violations()) / float64(s.Runs)
+}
+
+// FirstFailing returns the first seed with a violation.
+func (s ExploreSummary) FirstFailing() (uint64, bool) {
+	if len(s.Failing) == 0 {
+		return 0, false
+	}
+	return s.Failing[0], true
+}
+
+// SeedsPerSecond is the exploration's throughput in wall time.
+func (s ExploreSummary) SeedsPerSecond() float64 {
+	if s.Wall <= 0 {
+		return 0
+	}
+	return float64(s.Runs) / s.Wall.Seconds()
+}
+
+// ConfigFor returns the config of the run of seed.
+func (o ExploreOptions) ConfigFor(seed uint64) Config {
+	cfg := o.Base.WithDefaults()
+	if o.RandomFaults {
+		cfg.Faults = RandomSchedule(cfg, seed)
+	}
+	return cfg
+}
+
+// Explore runs the seeds of o, Jobs at a time, and reports every result to
+// OnResult in seed order: the results, the summary's counts and the order
+// of reports are the same for any Jobs. Cancelling ctx stops it after the
+// runs in progress; the summary then covers the runs reported. An invalid
+// Base gives an error wrapping ErrBadConfig before any run.
+func Explore(ctx context.Context, o ExploreOptions) (ExploreSummary, error) {
+	if o.Seeds < 1 {
+		return ExploreSummary{}, fmt.Errorf("%w: seeds: %d, want at least 1", ErrBadConfig, o.Seeds)
+	}
+	if err := o.ConfigFor(o.From).Validate(); err != nil {
+		return ExploreSummary{}, err
+	}
+	jobs := max(o.Jobs, 1)
+	start := time.Now()
+	var sum ExploreSummary
+	report := func(res *Result) {
+		sum.Runs++
+		switch res.Outcome() {
+		case Unsafe:
+			sum.Unsafe++
+		case Stuck:
+			sum.Stuck++
+		default:
+			if res.Verdict == model.Unknown {
+				sum.Unknown++
+			}
+		}
+		if res.Outcome() != Safe {
+			if len(sum.Failing) == 0 {
+				sum.TimeToFirst = time.Since(start)
+			}
+			sum.Failing = append(sum.Failing, res.Seed)
+		}
+		if o.OnResult != nil {
+			o.OnResult(res)
+		}
+	}
+	err := runOrdered(ctx, o, jobs, report)
+	sum.Wall = time.Since(start)
+	return sum, err
+}
+
+// runOrdered runs the seeds on jobs workers and calls report in seed
+// order. At most 4·jobs results wait to be reported, so memory does not
+// grow with the number of seeds.
+func runOrdered(ctx context.Context, o ExploreOptions, jobs int, report func(*Result)) error {
+	type done struct {
+		i   int
+		res *Result
+		err error
+	}
+	window := make(chan struct{}, 4*jobs)
+	next := make(chan int)
+	results := make(chan done)
+	var wg sync.WaitGroup
+	for range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				seed := o.From + uint64(i)
+				res, err := Run(o.ConfigFor(seed), seed, o.runOptions(seed))
+				results <- done{i, res, err}
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := 0; i < o.Seeds; i++ {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				<-window
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+
+	pending := map[int]done{}
+	want := 0
+	var firstErr error
+	for d := range results {
+		pending[d.i] = d
+		for {
+			p, ok := pending[want]
+			if !ok {
+				break
+			}
+			delete(pending, want)
+			want++
+			<-window
+			if p.err != nil {
+				firstErr = errors.Join(firstErr, p.err)
+				continue
+			}
+			if firstErr == nil {
+				report(p.res)
+			}
+		}
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// runOptions are the options of the run of seed.
+func (o ExploreOptions) runOptions(seed uint64) Options {
+	opts := o.Options
+	if opts.VisualizeDir != "" {
+		opts.VisualizeDir = VisualizeDirFor(opts.VisualizeDir, o.ConfigFor(seed), seed)
+	}
+	return opts
+}
