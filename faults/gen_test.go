@@ -2,10 +2,7 @@ package faults
 
 import (
 	"encoding/json"
-	"flag"
-	"fmt"
-	"runtime"
-	"sync"
+	"github.com/locksim/locksim/internal/rapidtest"
 	"testing"
 	"time"
 
@@ -65,76 +62,12 @@ func TestGenFaultPerKind(t *testing.T) {
 	}
 }
 
-// recordingTB is a rapid.TB that records a failure instead of failing the
-// test, so that a test can assert that rapid found and shrank one.
-type recordingTB struct {
-	mu     sync.Mutex
-	failed bool
-	logs   []string
-}
-
-func (r *recordingTB) Helper()              {}
-func (r *recordingTB) Name() string         { return "recording" }
-func (r *recordingTB) Log(args ...any)      { r.Logf("%s", fmt.Sprint(args...)) }
-func (r *recordingTB) Skip(args ...any)     { r.SkipNow() }
-func (r *recordingTB) Skipf(string, ...any) { r.SkipNow() }
-func (r *recordingTB) SkipNow()             { runtime.Goexit() }
-func (r *recordingTB) Error(args ...any)    { r.Log(args...); r.Fail() }
-func (r *recordingTB) Errorf(format string, args ...any) {
-	r.Logf(format, args...)
-	r.Fail()
-}
-func (r *recordingTB) Fatal(args ...any) { r.Error(args...); r.FailNow() }
-func (r *recordingTB) Fatalf(format string, args ...any) {
-	r.Errorf(format, args...)
-	r.FailNow()
-}
-func (r *recordingTB) FailNow() { r.Fail(); runtime.Goexit() }
-func (r *recordingTB) Fail()    { r.mu.Lock(); r.failed = true; r.mu.Unlock() }
-func (r *recordingTB) Failed() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.failed
-}
-func (r *recordingTB) Logf(format string, args ...any) {
-	r.mu.Lock()
-	r.logs = append(r.logs, fmt.Sprintf(format, args...))
-	r.mu.Unlock()
-}
-
 // shrunk runs a property that fails when bad(s) holds, and returns whether
-// rapid reported a failure and the last failing schedule it saw, which is
-// the minimal one (rapid replays it last).
+// rapid reported a failure and the minimal failing schedule.
 func shrunk(t *testing.T, gen *rapid.Generator[Schedule], bad func(Schedule) bool) (bool, Schedule) {
 	t.Helper()
-	// No fail files in testdata/, and a fixed seed: rapid's shrinker
-	// sometimes stops at a local minimum (about 4% of seeds leave a pause at
-	// its upper bound), so a random seed would make the exact assertions
-	// below flaky.
-	for _, kv := range [][2]string{{"rapid.nofailfile", "true"}, {"rapid.seed", "1"}, {"rapid.checks", "1000"}} {
-		name, value := kv[0], kv[1]
-		fl := flag.Lookup(name)
-		require.NotNil(t, fl, name)
-		old := fl.Value.String()
-		require.NoError(t, fl.Value.Set(value))
-		defer func() { _ = fl.Value.Set(old) }()
-	}
-
-	var last Schedule
-	rec := &recordingTB{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		rapid.Check(rec, func(t *rapid.T) {
-			s := gen.Draw(t, "schedule")
-			if bad(s) {
-				last = s
-				t.Fatalf("bad schedule")
-			}
-		})
-	}()
-	<-done
-	return rec.Failed(), last
+	failed, last, _ := rapidtest.Shrunk(t, gen, bad, 1, 1000)
+	return failed, last
 }
 
 func TestGenShrinksToOneShortPause(t *testing.T) {
