@@ -95,10 +95,12 @@ func acquireOutcome(err error) histories.Type {
 	return histories.Fail
 }
 
-// releaseOutcome: ErrNotOwner is a definite no; a transport error leaves
-// the release indeterminate.
+// releaseOutcome: ErrNotOwner is a definite no (no node held the value);
+// a transport error, or a redlock release that deleted the value on fewer
+// nodes than the quorum (ErrNoQuorum), took effect in part or perhaps, so
+// the release is indeterminate.
 func releaseOutcome(err error) histories.Type {
-	if errors.Is(err, locks.ErrNotOwner) || errors.Is(err, locks.ErrNoQuorum) {
+	if errors.Is(err, locks.ErrNotOwner) && !errors.Is(err, locks.ErrNoQuorum) {
 		return histories.Fail
 	}
 	return histories.Info
