@@ -1,0 +1,76 @@
+// Package sim is locksim's deterministic kernel: a World of nodes with
+// drifting, stepping clocks, a lossy, partitionable network, Redis nodes
+// (in-process miniredis) and tasks — goroutines of which exactly one runs at
+// a time — all driven by one PRNG from one seed. Same seed and same calls,
+// same trace, byte for byte; TraceHash fingerprints it.
+//
+// Lock code runs unchanged on a World through the seam of package locks:
+// a task's *Runtime satisfies locks.Runtime (node wall clock, sleeps and
+// timeouts on the node's monotonic clock, scheduler-visible groups and
+// mutexes, a per-task random source), and RedisNode.Conn satisfies
+// locks.Conn (one command over the simulated network, go-redis reply
+// shapes).
+//
+// # Time
+//
+// True time starts at Epoch and advances only when no task is runnable, by
+// jumping to the next timer. Each node has a monotonic clock (drift rate
+// only, SetDrift) and a wall clock (the monotonic clock plus steps,
+// StepWall). Runtime.Now reads the wall clock; Sleep and WithTimeout run on
+// the monotonic clock, so a node with drift r sleeping d wakes after
+// d/(1+r) of true time, and timers follow later drift changes.
+//
+// # Scheduling
+//
+// A task runs until it blocks in a seam call (Sleep, Conn.Do, Call,
+// Group.Wait, Mutex.Lock, Yield); the goroutine giving up the baton runs
+// the scheduling loop itself and hands the baton straight to the task the
+// PRNG picks among the runnable ones. World.At callbacks run between tasks.
+//
+// # Faults
+//
+// Crash (every task of the node unwinds at its next seam call, deferred
+// seam calls included, and reaches nothing again), Restart (programs
+// registered with OnStart run again; a Redis node replays what its
+// Persistence kept), Pause/Resume (nothing of the node runs, its clocks run
+// on, messages to it queue), Partition, PartitionOneWay, Heal, SetLoss,
+// SetGlobalLoss, SetExtraDelay, SetLatency, SetDrift, StepWall. Every fault
+// is traced and reported to OnEvent observers.
+//
+// # Redis nodes
+//
+// A Redis node executes each command atomically when it arrives, against
+// its own miniredis whose clock (ClockTTL) is set to the node's wall clock
+// first: a forward step expires keys early, as in Redis. Expiries are
+// observed exactly: a key with a TTL gets a timer at its deadline on the
+// node's clock, and an EvExpire event reports it when the node's wall clock
+// passes the deadline (at once for a forward step past it). Keys a restart
+// loses are reported as EvKeyLost. OnRedisCommand sees every command and
+// reply. Persistence: PersistNone restarts empty; PersistEverysec loses the
+// writes executed in the last EverysecWindow (1s of true time) before the
+// crash; PersistAlways loses nothing acknowledged.
+//
+// # Usage
+//
+//	w := sim.NewWorld(seed)
+//	defer w.Close()                         // unwinds tasks still blocked
+//	rn := w.AddRedisNode("redis", sim.PersistEverysec)
+//	c := w.AddNode("client")
+//	c.OnStart(func(n *sim.Node) {           // runs now and after each restart
+//		w.Spawn(n, "worker", func(rt *sim.Runtime) {
+//			conn := rn.Conn(n)
+//			ctx, cancel := rt.WithTimeout(context.Background(), 50*time.Millisecond)
+//			defer cancel()
+//			_, err := conn.Do(ctx, "SET", "lock", "v", "NX", "PX", 1000)
+//			_ = err // nil, locks.ErrNil, a RedisError or a context error
+//		})
+//	})
+//	w.At(2*time.Second, func() { w.Pause(c, 3*time.Second) })
+//	w.At(4*time.Second, func() { rn.Node().StepWall(time.Minute) })
+//	w.OnEvent(func(e sim.Event) { /* record faults and expiries */ })
+//	w.Run(10 * time.Second)
+//	fmt.Println(w.TraceHash())
+//
+// A World is driven from one goroutine; its methods are not safe for
+// concurrent use. Seam calls made outside a task panic.
+package sim

@@ -1,0 +1,125 @@
+package sim
+
+// Expiry tracking. Redis expires keys lazily and in the background; what
+// matters to a checker is when a key stops existing for the clients. A key
+// named by a command that has a TTL after it is tracked: a timer on the
+// Redis node's monotonic clock fires at its deadline (the moment the node's
+// wall clock passes it, barring steps), syncs the miniredis clock and, if
+// the key is gone, reports EvExpire. A forward wall step probes every
+// tracked key at once, so keys it passes expire at the step. Before each
+// command, tracked keys it names that expired at this very instant are
+// reported first. Keys a command deletes are untracked silently (the
+// command itself is visible through OnRedisCommand). Keys touched without
+// being named (by MULTI/EXEC, FLUSHALL, or Lua scripts on undeclared keys)
+// are picked up by a rescan after EXEC and FLUSH*, not after EVAL.
+
+// trackedKey is a key with a TTL and the timer that looks at it when the
+// node's clock reaches its deadline.
+type trackedKey struct {
+	timer
+	rn  *RedisNode
+	key string
+}
+
+// fire looks at the key at its deadline.
+func (tk *trackedKey) fire() { tk.rn.probe(tk.key) }
+
+// trackedKeys returns the tracked keys, in tracking order.
+func (rn *RedisNode) trackedKeys() []string {
+	ks := make([]string, len(rn.tracked))
+	for i, tk := range rn.tracked {
+		ks[i] = tk.key
+	}
+	return ks
+}
+
+// noteGone reports the tracked keys among keys that expired, at the clock
+// last synced.
+func (rn *RedisNode) noteGone(keys []string) {
+	for _, k := range keys {
+		if _, ok := rn.trackIdx[k]; ok && !rn.m.Exists(k) {
+			rn.expired(k)
+		}
+	}
+}
+
+func (rn *RedisNode) expired(k string) {
+	rn.untrack(k)
+	w := rn.w
+	w.trace(trFault, uint64(rn.node.id), 0, "expire "+k)
+	w.emit(Event{Kind: EvExpire, Node: rn.node.name, Key: k, Wall: rn.node.WallNow()})
+}
+
+// retrack follows the keys' TTLs after a command: a key with a TTL gets a
+// probe at its deadline on the node's clock; others are forgotten.
+func (rn *RedisNode) retrack(keys []string) {
+	for _, k := range keys {
+		ttl := rn.m.TTL(k) // 0 for a missing key
+		if ttl <= 0 {
+			rn.untrack(k)
+			continue
+		}
+		deadline := rn.node.MonoNow() + ttl
+		i, ok := rn.trackIdx[k]
+		var tk *trackedKey
+		if ok {
+			tk = rn.tracked[i]
+			if tk.idx >= 0 && tk.mono == deadline {
+				continue // TTL unchanged
+			}
+			rn.w.cancel(&tk.timer)
+		} else {
+			tk = &trackedKey{rn: rn, key: k}
+			tk.idx = -1
+			tk.target = tk
+			rn.trackIdx[k] = len(rn.tracked)
+			rn.tracked = append(rn.tracked, tk)
+		}
+		rn.w.pushLocal(rn.node, deadline, &tk.timer)
+	}
+}
+
+func (rn *RedisNode) untrack(k string) {
+	i, ok := rn.trackIdx[k]
+	if !ok {
+		return
+	}
+	rn.w.cancel(&rn.tracked[i].timer)
+	last := len(rn.tracked) - 1
+	rn.tracked[i] = rn.tracked[last]
+	rn.trackIdx[rn.tracked[i].key] = i
+	rn.tracked[last] = nil
+	rn.tracked = rn.tracked[:last]
+	delete(rn.trackIdx, k)
+}
+
+// probe looks at a tracked key when the node's clock reaches its deadline.
+func (rn *RedisNode) probe(k string) {
+	if rn.m == nil {
+		return
+	}
+	rn.syncClock()
+	if !rn.m.Exists(k) {
+		rn.expired(k)
+		return
+	}
+	rn.retrack([]string{k})
+}
+
+// rescan follows every key after a command that may touch keys it does not
+// name: tracked keys that are gone are forgotten, keys with a TTL tracked.
+func (rn *RedisNode) rescan() {
+	for _, k := range rn.trackedKeys() {
+		if !rn.m.Exists(k) {
+			rn.untrack(k)
+		}
+	}
+	rn.retrack(rn.m.Keys())
+}
+
+// probeAll looks at every tracked key now (after a forward clock step).
+func (rn *RedisNode) probeAll() {
+	for _, k := range rn.trackedKeys() {
+		rn.probe(k)
+	}
+}

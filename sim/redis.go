@@ -1,0 +1,294 @@
+package sim
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/alicebob/miniredis/v2/server"
+)
+
+// RedisNode is a node running one in-process miniredis. Commands run
+// atomically when they arrive, against the node's wall clock: before each
+// command the miniredis clock is set to it (ClockTTL), so a forward step of
+// the node's wall clock expires keys early, as in real Redis.
+type RedisNode struct {
+	w       *World
+	node    *Node
+	persist Persistence
+	m       *miniredis.Miniredis // nil while crashed
+	buf     bytes.Buffer
+
+	log         []logEntry
+	lastSeen    time.Time // wall clock of the last access
+	lastLogged  time.Time // wall clock of the last log entry
+	crashAt     time.Duration
+	keysAtCrash []crashKey
+
+	tracked  []*trackedKey
+	trackIdx map[string]int
+	commands uint64
+	info     map[string]cmdInfo // by command name as sent
+	scripts  scriptState        // script fast path (fastpath.go)
+}
+
+// RedisCommand is one command executed by a Redis node, as reported to the
+// functions registered with OnRedisCommand.
+type RedisCommand struct {
+	At    time.Duration // true elapsed time of execution
+	Wall  time.Time     // the Redis node's wall clock
+	Node  *RedisNode
+	From  *Node // the client node that sent it
+	Args  []string
+	Reply any   // go-redis shape; nil with Err for nil and error replies
+	Err   error // locks.ErrNil, a RedisError, or nil
+}
+
+// OnRedisCommand registers f to be called after every command a Redis node
+// executes (its reply may still be lost on the way back). f runs on the
+// scheduler and must not block.
+func (w *World) OnRedisCommand(f func(RedisCommand)) {
+	w.redisHooks = append(w.redisHooks, f)
+}
+
+// AddRedisNode adds a Redis node with persistence mode p.
+func (w *World) AddRedisNode(name string, p Persistence) *RedisNode {
+	n := w.AddNode(name)
+	rn := &RedisNode{w: w, node: n, persist: p, trackIdx: map[string]int{}, info: map[string]cmdInfo{}}
+	n.redis = rn
+	rn.start(nil)
+	return rn
+}
+
+// Node returns the Redis node's Node, for faults and clocks.
+func (rn *RedisNode) Node() *Node { return rn.node }
+
+// Name returns the node's name.
+func (rn *RedisNode) Name() string { return rn.node.name }
+
+// Persistence returns the node's persistence mode.
+func (rn *RedisNode) Persistence() Persistence { return rn.persist }
+
+// SetPersistence sets what the node keeps on its next restarts. Every
+// write is logged whatever the mode, so the mode in force at the restart
+// decides.
+func (rn *RedisNode) SetPersistence(p Persistence) {
+	rn.persist = p
+	rn.w.trace(trFault, uint64(rn.node.id), uint64(p), "persistence")
+}
+
+// Commands returns how many commands the node executed.
+func (rn *RedisNode) Commands() uint64 { return rn.commands }
+
+// Miniredis returns the node's miniredis, nil while the node is down. Its
+// clock is the node's wall clock as of the last access; call Sync first to
+// bring it to now.
+func (rn *RedisNode) Miniredis() *miniredis.Miniredis { return rn.m }
+
+// Sync sets the miniredis clock to the node's wall clock now (expiring what
+// is due) and reports expiries.
+func (rn *RedisNode) Sync() {
+	if rn.m == nil {
+		return
+	}
+	rn.syncClock()
+	rn.noteGone(rn.trackedKeys())
+}
+
+// Get returns the string value of key now, and whether it exists.
+func (rn *RedisNode) Get(key string) (string, bool) {
+	if rn.m == nil {
+		return "", false
+	}
+	rn.syncClock()
+	rn.noteGone([]string{key})
+	if !rn.m.Exists(key) {
+		return "", false
+	}
+	v, err := rn.m.Get(key)
+	return v, err == nil
+}
+
+// PTTL returns the remaining time to live of key now, as Redis's PTTL does:
+// -2 if it does not exist (or the node is down), -1 if it has no TTL.
+func (rn *RedisNode) PTTL(key string) time.Duration {
+	if rn.m == nil {
+		return -2
+	}
+	rn.syncClock()
+	rn.noteGone([]string{key})
+	if !rn.m.Exists(key) {
+		return -2
+	}
+	if ttl := rn.m.TTL(key); ttl > 0 {
+		return ttl
+	}
+	return -1
+}
+
+// Keys returns the keys of the node now, sorted.
+func (rn *RedisNode) Keys() []string {
+	if rn.m == nil {
+		return nil
+	}
+	rn.Sync()
+	return rn.m.Keys()
+}
+
+// newMiniredis returns a miniredis with its commands registered and no
+// goroutine or socket left behind, its clock at wall.
+func newMiniredis(wall time.Time, seed int) *miniredis.Miniredis {
+	m := miniredis.NewMiniRedis()
+	c, err := m.Dial() // registers the commands on a listener-less server
+	if err != nil {
+		panic(fmt.Errorf("sim: start miniredis: %w", err))
+	}
+	_ = c.Close()
+	m.Server().Close() // waits for the pipe's serving goroutine to end
+	m.Seed(seed)
+	m.SetTime(wall)
+	m.ClockTTL(true)
+	return m
+}
+
+// start makes a fresh miniredis and replays log into it.
+func (rn *RedisNode) start(log []logEntry) {
+	wall := rn.node.WallNow()
+	first := wall
+	if len(log) > 0 {
+		first = log[0].wall
+	}
+	rn.m = newMiniredis(first, int(rn.w.rng.Int64()))
+	peer := server.NewPeer(bufio.NewWriter(io.Discard))
+	for _, e := range log {
+		rn.m.SetTime(e.wall)
+		if e.tick {
+			rn.m.DB(0)
+			continue
+		}
+		rn.dispatch(peer, e.args) // fastpath.go
+	}
+	rn.log = log
+	rn.lastSeen, rn.lastLogged = first, first
+	if len(log) > 0 {
+		last := log[len(log)-1].wall
+		rn.lastSeen, rn.lastLogged = last, last
+	}
+	rn.syncClock()
+}
+
+// crashKey is a key that existed at a crash, with its deadline on the
+// node's monotonic clock (0: no TTL).
+type crashKey struct {
+	key      string
+	deadline time.Duration
+}
+
+func (rn *RedisNode) crash() {
+	rn.crashAt = rn.w.now
+	rn.syncClock()
+	rn.keysAtCrash = rn.keysAtCrash[:0]
+	for _, k := range rn.m.Keys() {
+		ck := crashKey{key: k}
+		if ttl := rn.m.TTL(k); ttl > 0 {
+			ck.deadline = rn.node.MonoNow() + ttl
+		}
+		rn.keysAtCrash = append(rn.keysAtCrash, ck)
+	}
+	for _, tk := range rn.tracked {
+		rn.w.cancel(&tk.timer)
+	}
+	rn.tracked = nil
+	clear(rn.trackIdx)
+	rn.m = nil
+}
+
+func (rn *RedisNode) restart() {
+	log := rn.persist.surviving(rn.log, rn.crashAt)
+	rn.start(log[:len(log):len(log)])
+	w := rn.w
+	w.trace(trFault, uint64(rn.node.id), uint64(len(log)), "redis replay")
+	w.emit(Event{Kind: EvRedisRestored, Node: rn.node.name, N: len(log), Wall: rn.node.WallNow()})
+	for _, ck := range rn.keysAtCrash {
+		if rn.m.Exists(ck.key) {
+			continue
+		}
+		if ck.deadline != 0 && ck.deadline <= rn.node.MonoNow() {
+			rn.expired(ck.key) // it would be gone anyway
+			continue
+		}
+		w.trace(trFault, uint64(rn.node.id), 0, "key lost "+ck.key)
+		w.emit(Event{Kind: EvKeyLost, Node: rn.node.name, Key: ck.key, Wall: rn.node.WallNow()})
+	}
+	rn.keysAtCrash = rn.keysAtCrash[:0]
+	rn.retrack(rn.m.Keys())
+}
+
+// syncClock sets the miniredis clock to the node's wall clock. When the
+// clock went back, it logs the latest time seen and the new one, for
+// replays.
+func (rn *RedisNode) syncClock() time.Time {
+	wall := rn.node.WallNow()
+	if wall.Before(rn.lastSeen) {
+		// the clock went back: log the latest time seen and the new
+		// baseline, so that a replay ages TTLs exactly as this run did.
+		if rn.lastSeen.After(rn.lastLogged) {
+			rn.log = append(rn.log, logEntry{wall: rn.lastSeen, at: rn.w.now, tick: true})
+		}
+		rn.log = append(rn.log, logEntry{wall: wall, at: rn.w.now, tick: true})
+		rn.lastLogged = wall
+	}
+	rn.lastSeen = wall
+	rn.m.SetTime(wall)
+	return wall
+}
+
+// exec runs one command now and returns its reply.
+func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, error) {
+	w := rn.w
+	wall := rn.syncClock()
+	ci := rn.cmdInfo(args[0])
+	keys := commandKeys(ci.keys, args)
+	rn.noteGone(keys)
+	rn.buf.Reset()
+	rn.dispatch(peer, args) // fastpath.go: script fast path, else Dispatch
+	peer.Flush()
+	val, err := parseReply(rn.buf.Bytes())
+	rn.commands++
+	w.stats.RedisCommands++
+	if !ci.readOnly {
+		rn.log = append(rn.log, logEntry{args: args, wall: wall, at: w.now})
+		rn.lastLogged = wall
+	}
+	rn.retrack(keys)
+	if ci.rescan {
+		rn.rescan()
+	}
+	w.traceRedis(rn.node.id, args, val, err)
+	if len(w.redisHooks) > 0 {
+		c := RedisCommand{At: w.now, Wall: wall, Node: rn, From: from, Args: args, Reply: val, Err: err}
+		for _, f := range w.redisHooks {
+			f(c)
+		}
+	}
+	return val, err
+}
+
+func (w *World) traceRedis(node int, args []string, val any, err error) {
+	rs := replyString(val, err)
+	t := &w.tr
+	t.n++
+	t.u64(uint64(trRedis))
+	t.u64(uint64(w.now))
+	t.u64(uint64(node))
+	for _, a := range args {
+		t.str(a)
+	}
+	t.str(rs)
+	if t.text != nil {
+		fmt.Fprintf(t.text, "%s redis %d %q -> %s\n", w.now, node, args, rs)
+	}
+}

@@ -1,0 +1,90 @@
+package sim
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+
+	"github.com/alicebob/miniredis/v2/server"
+
+	"github.com/locksim/locksim/locks"
+)
+
+// redisConn is a client connection from a node to a Redis node.
+type redisConn struct {
+	rn      *RedisNode
+	from    *Node
+	peer    *server.Peer
+	peerInc uint64
+}
+
+var _ locks.Conn = (*redisConn)(nil)
+
+// Conn returns a connection from node from to the Redis node: each Do sends
+// the command over the simulated network and waits for the reply. It must be
+// used by tasks of from.
+func (rn *RedisNode) Conn(from *Node) locks.Conn {
+	return &redisConn{rn: rn, from: from}
+}
+
+// Conn returns a connection from node from to the Redis node rn.
+func (w *World) Conn(from *Node, rn *RedisNode) locks.Conn { return rn.Conn(from) }
+
+// Do sends one command and returns its reply as go-redis shapes it. After a
+// context error, the command may or may not have been executed.
+func (c *redisConn) Do(ctx context.Context, args ...any) (any, error) {
+	w := c.rn.w
+	t := w.enter()
+	if t.node != c.from {
+		panic(fmt.Sprintf("sim: connection of node %s used by task %s of node %s", c.from.name, t.name, t.node.name))
+	}
+	if len(args) == 0 {
+		return nil, fmt.Errorf("redis command: %w", errNoArgs)
+	}
+	sargs := make([]string, len(args))
+	for i, a := range args {
+		sargs[i] = argString(a)
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r := &redisCall{c: c, t: t, gen: t.prepare(), args: sargs}
+	w.send(c.from, c.rn.node, r)
+	if t.wait(ctx) != wakeReply {
+		return nil, ctx.Err() // bare, as go-redis returns it
+	}
+	return r.val, r.err
+}
+
+// redisCall is one command: the request, then the reply, travel as
+// messages; the command runs on the request's arrival.
+type redisCall struct {
+	c       *redisConn
+	t       *task
+	gen     uint64
+	args    []string
+	val     any
+	err     error
+	replied bool
+}
+
+func (r *redisCall) receive() {
+	c := r.c
+	rn := c.rn
+	if !r.replied {
+		if c.peer == nil || c.peerInc != rn.node.incarnation {
+			c.peer = server.NewPeer(bufio.NewWriter(&rn.buf))
+			c.peerInc = rn.node.incarnation
+		}
+		r.val, r.err = rn.exec(c.peer, c.from, r.args)
+		r.replied = true
+		rn.w.send(rn.node, c.from, r)
+		return
+	}
+	rn.w.wake(r.t, r.gen, wakeReply)
+}
+
+var errNoArgs = fmt.Errorf("no arguments")

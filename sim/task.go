@@ -1,0 +1,253 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime/debug"
+)
+
+type taskState uint8
+
+const (
+	stNew      taskState = iota // spawned, goroutine not started
+	stRunnable                  // in World.runnable or Node.parked
+	stRunning                   // holds the baton
+	stBlocked                   // waiting in a seam call
+	stDying                     // killed, waiting to unwind
+	stDone
+)
+
+type wakeReason uint8
+
+const (
+	wakeNone wakeReason = iota
+	wakeTimer
+	wakeCtx
+	wakeReply
+	wakeSignal
+)
+
+// crashed is the panic value that unwinds a task of a crashed node.
+type crashed struct{}
+
+var errCrashed = &crashed{}
+
+// task is a goroutine that runs only while it holds the baton.
+type task struct {
+	w      *World
+	id     uint64
+	name   string
+	node   *Node
+	fn     func()
+	exit   func() // on normal return, not on a kill
+	rng    *rand.Rand
+	resume chan struct{}
+
+	state   taskState
+	killed  bool
+	started bool
+	nodeIdx int
+
+	gen    uint64
+	reason wakeReason
+	calls  int   // seam calls since the task last blocked
+	sleep  timer // the timer of Sleep, embedded to save an allocation
+}
+
+// fire ends a Sleep.
+func (t *task) fire() { t.w.wake(t, t.gen, wakeTimer) }
+
+// waiter names one blocking of a task; a wake for an older one is ignored.
+type waiter struct {
+	t   *task
+	gen uint64
+}
+
+func (wt waiter) live() bool { return wt.t.gen == wt.gen && wt.t.state == stBlocked }
+
+// Spawn starts a task named name on node n, running f with a Runtime of n.
+// It does nothing on a crashed node or a closed World.
+func (w *World) Spawn(n *Node, name string, f func(rt *Runtime)) {
+	rt := &Runtime{w: w, node: n}
+	w.spawn(n, name, func() { f(rt) }, nil)
+}
+
+func (w *World) spawn(n *Node, name string, fn func(), exit func()) *task {
+	if n.crashed || w.closed {
+		return nil
+	}
+	w.taskSeq++
+	t := &task{
+		w: w, id: w.taskSeq, name: name, node: n, fn: fn, exit: exit,
+		rng:     rand.New(rand.NewPCG(w.rng.Uint64(), w.rng.Uint64())),
+		nodeIdx: len(n.tasks),
+	}
+	t.sleep.idx = -1
+	t.sleep.target = t
+	n.tasks = append(n.tasks, t)
+	w.trace(trSpawn, t.id, uint64(n.id), name)
+	w.makeRunnable(t)
+	return t
+}
+
+func (w *World) makeRunnable(t *task) {
+	if t.state != stNew {
+		t.state = stRunnable
+	}
+	if t.node.paused {
+		t.node.parked = append(t.node.parked, t)
+	} else {
+		w.runnable = append(w.runnable, t)
+	}
+}
+
+// prepare starts a blocking of the calling task and returns its generation,
+// for the wake sources to name it.
+func (t *task) prepare() uint64 {
+	t.gen++
+	t.reason = wakeNone
+	return t.gen
+}
+
+// wait blocks the task until a wake for its current generation, or until
+// ctx is done, and returns why it woke.
+func (t *task) wait(ctx context.Context) wakeReason {
+	w := t.w
+	if ctx != nil && ctx != context.Background() {
+		if c, ok := ctx.(*simCtx); ok {
+			c.addWaiter(waiter{t, t.gen})
+		} else if d := ctx.Done(); d != nil {
+			w.foreign = append(w.foreign, foreignWait{waiter{t, t.gen}, d})
+		}
+	}
+	t.state = stBlocked
+	t.park()
+	return t.reason
+}
+
+// park gives up the baton: the task runs the scheduling loop itself and
+// hands the baton to the task picked, unless that is itself; it returns once
+// it holds the baton again.
+func (t *task) park() {
+	w := t.w
+	t.calls = 0
+	if next := w.next(); next != t {
+		w.handTo(next)
+		<-t.resume
+	} else {
+		if t.state != stDying {
+			t.state = stRunning
+		}
+		w.current = t
+	}
+	if t.killed {
+		panic(errCrashed)
+	}
+}
+
+// wake makes a blocked task runnable, if it still waits in blocking gen.
+func (w *World) wake(t *task, gen uint64, r wakeReason) {
+	if t.gen != gen || t.state != stBlocked {
+		return
+	}
+	t.reason = r
+	w.makeRunnable(t)
+}
+
+// start runs the task's goroutine; it waits for its first baton.
+func (t *task) start() {
+	t.started = true
+	t.resume = make(chan struct{})
+	go t.main()
+}
+
+func (t *task) main() {
+	w := t.w
+	<-t.resume
+	defer func() {
+		r := recover()
+		if r != nil && r != errCrashed {
+			w.panicked = fmt.Sprintf("sim: task %s on node %s panicked: %v\n%s", t.name, t.node.name, r, debug.Stack())
+		}
+		w.taskExit(t)
+		w.handTo(w.next())
+	}()
+	if !t.killed {
+		t.fn()
+	}
+}
+
+// taskExit is the bookkeeping of a task that returned or unwound.
+func (w *World) taskExit(t *task) {
+	t.state = stDone
+	n := t.node
+	last := len(n.tasks) - 1
+	if i := t.nodeIdx; i <= last && n.tasks[i] == t {
+		n.tasks[i] = n.tasks[last]
+		n.tasks[i].nodeIdx = i
+		n.tasks[last] = nil
+		n.tasks = n.tasks[:last]
+	}
+	if !t.killed {
+		w.trace(trExit, t.id, 0, "")
+		if t.exit != nil {
+			t.exit()
+		}
+	}
+}
+
+// killTasks marks every task of n killed and queues it to unwind.
+func (w *World) killTasks(n *Node) {
+	if len(n.tasks) == 0 {
+		return
+	}
+	tasks := append([]*task(nil), n.tasks...)
+	for _, t := range tasks {
+		t.killed = true
+		switch t.state {
+		case stNew:
+			w.taskExit(t)
+		case stRunnable, stBlocked:
+			t.state = stDying
+			if t.started {
+				w.dying = append(w.dying, t)
+			} else {
+				w.taskExit(t)
+			}
+		}
+	}
+	keep := w.runnable[:0]
+	for _, t := range w.runnable {
+		if !t.killed {
+			keep = append(keep, t)
+		}
+	}
+	clear(w.runnable[len(keep):])
+	w.runnable = keep
+	n.parked = nil
+}
+
+// enter is the first step of every seam call: it returns the calling task
+// and unwinds it if its node crashed.
+func (w *World) enter() *task {
+	t := w.current
+	if t == nil {
+		panic("sim: seam call outside a task (from the scheduler or another goroutine)")
+	}
+	if t.killed {
+		panic(errCrashed)
+	}
+	if t.calls++; t.calls > maxCallsWithoutBlocking {
+		panic(fmt.Sprintf("sim: task %s on node %s made %d seam calls without blocking: a livelock (a retry loop on an expired context?)", t.name, t.node.name, t.calls))
+	}
+	return t
+}
+
+// maxCallsWithoutBlocking bounds the seam calls a task makes between two
+// blockings, to turn a livelock into a panic.
+const maxCallsWithoutBlocking = 10_000_000
+
+// maxStepsPerInstant bounds the scheduling steps at one virtual instant, to
+// turn a livelock (say, Sleep(0) forever) into a panic.
+const maxStepsPerInstant = 10_000_000

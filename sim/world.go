@@ -1,0 +1,123 @@
+package sim
+
+import (
+	"io"
+	"math/rand/v2"
+	"time"
+)
+
+// World is one deterministic simulation: a PRNG, a virtual true time, a
+// timer heap, nodes, a network and a trace. Everything that happens in it
+// follows from its seed and from the calls made on it. A World is not safe
+// for concurrent use: drive it from one goroutine (the one calling Run).
+type World struct {
+	seed uint64
+	rng  *rand.Rand
+	now  time.Duration
+	seq  uint64
+
+	timers   timerHeap
+	runnable []*task
+	dying    []*task
+	current  *task
+	mainCh   chan struct{} // the baton, back to the Run goroutine
+	running  bool
+	until    time.Duration
+	steps    int // picks since time last advanced
+	taskSeq  uint64
+	panicked any
+	closed   bool
+
+	nodes    []*Node
+	links    [][]*link
+	latency  Latency
+	loss     float64
+	msgSeq   uint64
+	inFlight int
+
+	foreign    []foreignWait
+	foreignCtx []*simCtx
+
+	tr         tracer
+	events     []func(Event)
+	redisHooks []func(RedisCommand)
+
+	interpretScripts bool // WithInterpretedScripts (fastpath.go)
+
+	stats Stats
+}
+
+// Stats counts what a World did.
+type Stats struct {
+	Picks         uint64 // scheduling decisions: a runnable task picked
+	Switches      uint64 // baton passes from one goroutine to another task
+	Timers        uint64 // timers fired
+	Messages      uint64 // messages sent
+	Dropped       uint64 // messages dropped (loss, partition, dead node)
+	RedisCommands uint64 // Redis commands executed
+}
+
+// Option configures a World.
+type Option func(*World)
+
+// WithTextTrace writes every trace entry as a line of text to out. It is
+// slow; use it to debug a seed.
+func WithTextTrace(out io.Writer) Option {
+	return func(w *World) { w.tr.text = out }
+}
+
+// WithLatency sets the default one-way latency of every link.
+func WithLatency(l Latency) Option {
+	return func(w *World) { w.latency = l }
+}
+
+// DefaultLatency is the default one-way latency of a link: 1ms plus a
+// uniform jitter below 2ms.
+var DefaultLatency = Latency{Base: time.Millisecond, Jitter: 2 * time.Millisecond}
+
+// NewWorld returns an empty World whose randomness all derives from seed.
+func NewWorld(seed uint64, opts ...Option) *World {
+	w := &World{
+		seed:    seed,
+		rng:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		mainCh:  make(chan struct{}),
+		latency: DefaultLatency,
+	}
+	w.tr.h = fnvOffset
+	for _, o := range opts {
+		o(w)
+	}
+	w.trace(trFault, seed, 0, "world")
+	return w
+}
+
+// Seed returns the seed the World was made with.
+func (w *World) Seed() uint64 { return w.seed }
+
+// Now returns the true virtual time: Epoch plus Elapsed. No node reads it;
+// it is the time of the history.
+func (w *World) Now() time.Time { return Epoch.Add(w.now) }
+
+// Elapsed returns the true virtual time elapsed since the World started.
+func (w *World) Elapsed() time.Duration { return w.now }
+
+// Rand returns the World's PRNG, for scheduler-level decisions such as fault
+// generation. Tasks must use their Runtime's Rand instead.
+func (w *World) Rand() *rand.Rand { return w.rng }
+
+// Stats returns counters of what the World did so far.
+func (w *World) Stats() Stats { return w.stats }
+
+// Nodes returns the nodes in the order they were added.
+func (w *World) Nodes() []*Node { return append([]*Node(nil), w.nodes...) }
+
+// At runs f on the scheduler at true elapsed time d (or now, if d has
+// passed). f runs between tasks, never inside one: use it to inject faults.
+func (w *World) At(d time.Duration, f func()) {
+	w.schedule(d, f)
+}
+
+// After runs f on the scheduler once d of true time has passed.
+func (w *World) After(d time.Duration, f func()) {
+	w.schedule(w.now+d, f)
+}
