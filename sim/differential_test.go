@@ -397,6 +397,7 @@ func TestDifferentialRealRedis(t *testing.T) {
 			require.NoError(t, compareDiff(ops, final, interp, real, tol))
 			require.NoError(t, compareDiff(ops, final, fast, interp, 0))
 			assertVaried(t, real.replies)
+			t.Logf("largest PTTL difference sim - real: %v", maxPTTLGap(append(slices.Clone(ops), final...), fast, real))
 		})
 	}
 }
@@ -497,4 +498,18 @@ func TestDifferentialDetectsPerturbedReply(t *testing.T) {
 	d := a
 	d.replies = a.replies[:len(a.replies)-1]
 	assert.Error(t, compareDiff(ops, final, a, d, 0))
+}
+
+// maxPTTLGap returns the largest difference between the positive PTTL
+// replies of a and b.
+func maxPTTLGap(all []diffOp, a, b diffResult) time.Duration {
+	var gap time.Duration
+	for i, op := range all {
+		na, errA := strconv.ParseInt(strings.TrimPrefix(a.replies[i], "int:"), 10, 64)
+		nb, errB := strconv.ParseInt(strings.TrimPrefix(b.replies[i], "int:"), 10, 64)
+		if op.pttl && errA == nil && errB == nil && na >= 0 && nb >= 0 {
+			gap = max(gap, time.Duration(na-nb)*time.Millisecond)
+		}
+	}
+	return gap
 }

@@ -46,8 +46,8 @@ func BenchmarkEvalLuaAcquire(b *testing.B) {
 				}
 				b.StopTimer()
 				reportCPU(b, c0, uint64(b.N), "op")
-				if want := []byte("+OK\r\n"); bc.name == "free" && string(rn.buf.Bytes()) != string(want) {
-					b.Fatalf("reply %q, want %q", rn.buf.Bytes(), want)
+				if want := "+OK\r\n"; bc.name == "free" && rn.buf.String() != want {
+					b.Fatalf("reply %q, want %q", rn.buf.String(), want)
 				}
 				if fast, _ := rn.ScriptStats(); (fast > 0) != (mode.name == "fast") {
 					b.Fatalf("%d EVALs on the fast path in mode %s", fast, mode.name)
