@@ -13,14 +13,14 @@ import (
 
 // ArtifactName is the base name (without extension) of the artifact of a
 // run of cfg with seed: lock, scenario and seed, e.g. "lua-gc-pause-seed7".
-// A run that names no scenario is "random" when it has faults, "nofaults"
-// otherwise.
+// A run that names no scenario is "faults" when it has faults (a random
+// or hand-written schedule), "nofaults" otherwise.
 func ArtifactName(cfg Config, seed uint64) string {
 	sc := cfg.Scenario
 	switch {
 	case sc != "":
 	case cfg.Faults.Len() > 0:
-		sc = "random"
+		sc = "faults"
 	default:
 		sc = "nofaults"
 	}

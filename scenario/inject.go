@@ -306,8 +306,3 @@ func orStar(s string) string {
 	}
 	return s
 }
-
-// lastHeal is when the last fault of the run ended, as the run fired them.
-func (in *injector) lastHeal() time.Duration {
-	return faults.LastHealFired(in.sched, in.fired)
-}

@@ -56,3 +56,12 @@ func SameVerdicts(res *Result, recorded []histories.Verdict) string {
 	}
 	return ""
 }
+
+// ReplayFile loads the artifact at path and replays it (see Replay).
+func ReplayFile(path string, opts Options) (*Result, error) {
+	a, err := histories.LoadArtifact(path)
+	if err != nil {
+		return nil, err
+	}
+	return Replay(a, opts)
+}

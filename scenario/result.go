@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/locksim/locksim/histories"
+	"github.com/locksim/locksim/locks"
 	"github.com/locksim/locksim/model"
 	"github.com/locksim/locksim/sim"
 )
@@ -48,6 +49,12 @@ type Options struct {
 	CheckTimeout time.Duration
 	// SimOptions are passed to the simulator (e.g. a text trace).
 	SimOptions []sim.Option
+	// NewLock, if set, builds every client's lock instead of the registry:
+	// bring your own lock. Config.Lock then only picks the topology (mutex:
+	// one process, redlock: Config.Nodes nodes, else one node) and whether
+	// the storage enforces fencing ("fenced"). A replay needs the same
+	// NewLock.
+	NewLock func(env locks.Env) (locks.Locker, error)
 }
 
 // Run simulates cfg with seed and checks the history. The same cfg and seed
@@ -64,6 +71,7 @@ func Run(cfg Config, seed uint64, opts Options) (*Result, error) {
 		return nil, err
 	}
 	r := build(cfg, seed, opts.SimOptions...)
+	r.custom = opts.NewLock
 	defer r.w.Close()
 	r.w.At(cfg.Duration.D(), func() { r.stopping = true })
 	r.w.Run(cfg.Duration.D() + cfg.drain())

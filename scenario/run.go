@@ -26,6 +26,7 @@ type run struct {
 	process     *locks.Process       // mutex: the state of the one client process
 	lockValue   map[string]string    // last lock value seen per Redis node
 	stopping    bool                 // the run has reached its duration
+	custom      func(env locks.Env) (locks.Locker, error)
 }
 
 // build creates the world of cfg (already validated) for seed.
@@ -110,6 +111,9 @@ func (r *run) newLock(c *client, rt *sim.Runtime) (locks.Locker, error) {
 		}
 	default:
 		env.Conns = []locks.Conn{r.redis[0].Conn(c.node)}
+	}
+	if r.custom != nil {
+		return r.custom(env)
 	}
 	return locks.New(r.cfg.Lock, env, r.cfg.lockOptions())
 }

@@ -116,12 +116,12 @@ func shrinkCandidates(cfg Config) []candidate {
 	if cfg.Clients > 1 {
 		c := cfg
 		c.Clients--
-		out = append(out, candidate{c, fmt.Sprintf("client-%d (clients %d -> %d)", cfg.Clients, cfg.Clients, c.Clients)})
+		out = append(out, candidate{c, fmt.Sprintf("client-%d removed (clients %d -> %d)", cfg.Clients, cfg.Clients, c.Clients)})
 	}
 	if d := cfg.Duration.D(); d >= 2*time.Second {
 		c := cfg
 		c.Duration = Duration((d / 2).Round(time.Millisecond))
-		out = append(out, candidate{c, fmt.Sprintf("duration %s -> %s", cfg.Duration, c.Duration)})
+		out = append(out, candidate{c, fmt.Sprintf("duration shortened: %s -> %s", cfg.Duration, c.Duration)})
 	}
 	return out
 }

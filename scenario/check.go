@@ -1,0 +1,241 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/locksim/locksim/locks"
+	"github.com/locksim/locksim/model"
+)
+
+// Spec puts a lock through a named scenario over a number of seeds, from a
+// user's own test: "bring your own lock".
+//
+//	func TestMyLock(t *testing.T) {
+//		scenario.Check(t, scenario.Spec{
+//			Like: "lua", New: mylock.New, Scenario: "gc-pause", Seeds: 20,
+//		})
+//	}
+type Spec struct {
+	// Like is the built-in lock (locks.Names) whose place the lock under
+	// test takes: it chooses the Redis topology the constructor gets in
+	// its Env (one node; Nodes nodes for redlock; none for mutex) and
+	// whether the storage checks fencing tokens (fenced). Required.
+	Like string
+	// New builds one client's lock, with the registry's shape; nil tests
+	// the built-in lock Like itself.
+	New func(env locks.Env) (locks.Locker, error)
+	// Name names the lock under test in messages (default: Like, or
+	// "custom lock like Like").
+	Name string
+	// Scenario is a named scenario (Scenarios). Required.
+	Scenario string
+	// Seeds (default 20) from From (default 1).
+	Seeds int
+	From  uint64
+	// Expect is the outcome required of every seed (default Safe); see
+	// Verify.
+	Expect Expect
+	// Out is the directory for the artifacts of failing seeds (default:
+	// locksim under os.TempDir()).
+	Out string
+}
+
+// LockKey is the key the scenarios' clients lock. A custom lock should
+// lock it, so that the simulator reports its expiries in the history.
+const LockKey = lockKey
+
+// Report is what Verify found.
+type Report struct {
+	Spec Spec
+	// Runs are the seeds run; Failures the ones that broke the
+	// expectation, with their artifacts.
+	Runs     int
+	Failures []Failure
+	// Outcomes counts the seeds per outcome.
+	Outcomes map[Expect]int
+}
+
+// Failure is one seed that broke a Spec's expectation.
+type Failure struct {
+	Seed     uint64
+	Outcome  Expect
+	Checks   []model.Result
+	Artifact string
+	// Replay says how to reproduce it.
+	Replay string
+}
+
+// OK reports whether no seed broke the expectation.
+func (r *Report) OK() bool { return len(r.Failures) == 0 }
+
+// String summarises the report: the outcome counts and, per failure, the
+// failing checks and how to replay it.
+func (r *Report) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s in %s: %d seed(s): %d safe, %d violation, %d stuck; expected %s",
+		r.Spec.name(), r.Spec.Scenario, r.Runs, r.Outcomes[Safe], r.Outcomes[Unsafe], r.Outcomes[Stuck], r.Spec.expect())
+	for _, f := range r.Failures {
+		fmt.Fprintf(&b, "\nseed %d: %s", f.Seed, f.Outcome)
+		for _, c := range f.Checks {
+			if c.Verdict == model.Violation {
+				fmt.Fprintf(&b, "\n  %s", c)
+			}
+		}
+		if f.Artifact != "" {
+			fmt.Fprintf(&b, "\n  artifact: %s", f.Artifact)
+		}
+		fmt.Fprintf(&b, "\n  replay: %s", f.Replay)
+	}
+	return b.String()
+}
+
+func (s Spec) name() string {
+	switch {
+	case s.Name != "":
+		return s.Name
+	case s.New != nil:
+		return "custom lock like " + s.Like
+	}
+	return s.Like
+}
+
+func (s Spec) expect() Expect {
+	if s.Expect == "" {
+		return Safe
+	}
+	return s.Expect
+}
+
+// Verify runs s: every seed of the scenario with the lock under test. A
+// seed fails when its outcome is not the expected one: for Safe, a safety
+// violation (a stuck lock is allowed); for Unsafe or Stuck, any other
+// outcome. The artifacts of failing seeds are written to s.Out. It returns
+// an error for a Spec that cannot run (naming the field) or a constructor
+// that fails.
+func Verify(s Spec) (*Report, error) {
+	if s.Seeds == 0 {
+		s.Seeds = 20
+	}
+	if s.From == 0 {
+		s.From = 1
+	}
+	if s.Out == "" {
+		s.Out = filepath.Join(os.TempDir(), "locksim")
+	}
+	sc, err := Lookup(s.Scenario)
+	if err != nil {
+		return nil, fmt.Errorf("spec: scenario: %w", err)
+	}
+	cfg, err := sc.Config(s.Like)
+	if err != nil {
+		return nil, fmt.Errorf("spec: like: %w", err)
+	}
+	ctor := &guardedCtor{new: s.New}
+	var newLock func(locks.Env) (locks.Locker, error)
+	if s.New != nil {
+		newLock = ctor.build
+	}
+	opts := Options{NewLock: newLock}
+	rep := &Report{Spec: s, Outcomes: map[Expect]int{}}
+	_, err = Explore(context.Background(), ExploreOptions{
+		Base: cfg, Seeds: s.Seeds, From: s.From, Jobs: 1, Options: opts,
+		OnResult: func(res *Result) {
+			rep.Runs++
+			got := res.Outcome()
+			rep.Outcomes[got]++
+			if got == s.expect() || (s.expect() == Safe && got == Stuck) {
+				return
+			}
+			f := Failure{Seed: res.Seed, Outcome: got, Checks: res.Checks}
+			if path, err := SaveArtifact(res, s.Out); err == nil {
+				f.Artifact = path
+			}
+			f.Replay = s.replay(f, cfg)
+			rep.Failures = append(rep.Failures, f)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := ctor.failure(); err != nil {
+		return nil, fmt.Errorf("spec: new: %w", err)
+	}
+	return rep, nil
+}
+
+// replay says how to reproduce failure f.
+func (s Spec) replay(f Failure, cfg Config) string {
+	if s.New != nil {
+		return fmt.Sprintf("rerun with Spec.From = %d, Seeds = 1; or scenario.ReplayFile(%q, scenario.Options{NewLock: <your constructor>})", f.Seed, f.Artifact)
+	}
+	cmd := fmt.Sprintf("simrun run --lock %s --scenario %s --seed %d", cfg.Lock, cfg.Scenario, f.Seed)
+	if f.Artifact != "" {
+		cmd = "simrun replay " + f.Artifact + "  or  " + cmd
+	}
+	return cmd
+}
+
+// Check runs Verify and reports on t: an error for every seed that broke
+// the expectation, with the command that replays it.
+func Check(t testing.TB, s Spec) {
+	t.Helper()
+	rep, err := Verify(s)
+	if err != nil {
+		t.Fatalf("locksim: %v", err)
+		return
+	}
+	if !rep.OK() {
+		t.Errorf("locksim: %s", rep)
+		return
+	}
+	t.Logf("locksim: %s", rep)
+}
+
+// guardedCtor calls a user's constructor and remembers its first error, so
+// that a failing constructor fails the check instead of the simulator: the
+// client gets a lock whose every call fails.
+type guardedCtor struct {
+	new func(env locks.Env) (locks.Locker, error)
+	mu  sync.Mutex
+	err error
+}
+
+func (g *guardedCtor) build(env locks.Env) (locks.Locker, error) {
+	l, err := g.new(env)
+	if err == nil && l == nil {
+		err = errors.New("the constructor returned a nil Locker")
+	}
+	if err != nil {
+		g.mu.Lock()
+		if g.err == nil {
+			g.err = err
+		}
+		g.mu.Unlock()
+		return brokenLock{err}, nil
+	}
+	return l, nil
+}
+
+func (g *guardedCtor) failure() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
+}
+
+// brokenLock stands for a lock whose constructor failed.
+type brokenLock struct{ err error }
+
+func (b brokenLock) Lock(context.Context) (locks.Lease, error) {
+	return locks.Lease{}, fmt.Errorf("%w: %w", locks.ErrNotAcquired, b.err)
+}
+
+func (b brokenLock) Unlock(context.Context, locks.Lease) error {
+	return fmt.Errorf("%w: %w", locks.ErrNotOwner, b.err)
+}
