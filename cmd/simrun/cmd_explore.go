@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/locksim/locksim/model"
+	"github.com/locksim/locksim/scenario"
+)
+
+func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("explore")
+	cf := addConfigFlags(fs)
+	seeds := fs.Int("seeds", 100, "number of seeds")
+	from := fs.Uint64("from", 1, "first seed")
+	jobs := fs.Int("jobs", 1, "runs at once")
+	keep := fs.Int("keep", 20, "save the artifacts of at most this many failing seeds")
+	pos, err := parse(fs, args)
+	if err == errHelp {
+		printHelp(stdout, "explore", "--lock NAME [--scenario NAME | --faults random] --seeds N [flags]", fs)
+		return exitOK, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case len(pos) > 0:
+		return 0, badInput("unexpected argument %q (explore takes only flags)", pos[0])
+	case *seeds < 1:
+		return 0, badInput("--seeds: %d, want at least 1", *seeds)
+	case *jobs < 1 || *jobs > 256:
+		return 0, badInput("--jobs: %d is out of range 1..256", *jobs)
+	case *keep < 0:
+		return 0, badInput("--keep: %d must not be negative", *keep)
+	}
+	cfg, err := cf.config()
+	if err != nil {
+		return 0, err
+	}
+	mode := "no faults"
+	switch {
+	case cf.scenario != "":
+		mode = "scenario " + cf.scenario
+	case cf.random():
+		mode = "random faults"
+	case cf.faults != "":
+		mode = "faults " + cf.faults
+	}
+	fmt.Fprintf(stdout, "explore: lock %s, %s, seeds %d..%d\n", cfg.Lock, mode, *from, *from+uint64(*seeds)-1)
+	prog := newProgress(stderr, *seeds)
+	saved := 0
+	var saveErr error
+	var first *scenario.Result
+	var firstArtifact string
+	opts := scenario.ExploreOptions{
+		Base: cfg, RandomFaults: cf.random(), Seeds: *seeds, From: *from, Jobs: *jobs,
+		Options: scenario.Options{VisualizeDir: cf.out},
+		OnResult: func(res *scenario.Result) {
+			failed := res.Outcome() != scenario.Safe
+			prog.add(failed)
+			if !failed {
+				return
+			}
+			path := "(not saved, --keep reached)"
+			if saved < *keep && saveErr == nil {
+				o, err := save(res, cf.out)
+				if err != nil {
+					saveErr = err
+					return
+				}
+				saved++
+				path = o.artifact
+			}
+			if first == nil {
+				first, firstArtifact = res, path
+			}
+			prog.line(stdout, fmt.Sprintf("seed %d: %s (%s) %s", res.Seed, res.Outcome(), failedChecks(res), path))
+		},
+	}
+	sum, err := scenario.Explore(context.Background(), opts)
+	prog.done()
+	if err != nil {
+		return 0, err
+	}
+	if saveErr != nil {
+		return 0, saveErr
+	}
+	fmt.Fprintf(stdout, "runs: %d, violations: %d (rate %.1f%%): unsafe %d, stuck %d; undecided: %d\n",
+		sum.Runs, sum.Violations(), 100*sum.Rate(), sum.Unsafe, sum.Stuck, sum.Unknown)
+	if first != nil {
+		fmt.Fprintf(stdout, "first failing seed: %d\n", first.Seed)
+		fmt.Fprintln(stdout, "reproduce:")
+		if firstArtifact != "" && firstArtifact[0] != '(' {
+			fmt.Fprintf(stdout, "  simrun replay %s\n", firstArtifact)
+		}
+		fmt.Fprintf(stdout, "  %s\n", cf.reproduce(first.Seed))
+		fmt.Fprintf(stdout, "wall time to first violation: %s\n", seconds(sum.TimeToFirst))
+	} else {
+		fmt.Fprintln(stdout, "no violation found")
+	}
+	fmt.Fprintf(stdout, "wall time: %s, %.1f seeds/s (jobs %d)\n", seconds(sum.Wall), sum.SeedsPerSecond(), *jobs)
+	if sum.Violations() > 0 {
+		return exitViolation, nil
+	}
+	return exitOK, nil
+}
+
+// failedChecks names the checks of res in violation.
+func failedChecks(res *scenario.Result) string {
+	s := ""
+	for _, c := range res.Checks {
+		if c.Verdict == model.Violation {
+			if s != "" {
+				s += ", "
+			}
+			s += c.Check
+		}
+	}
+	return s
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/locksim/locksim/scenario"
+)
+
+func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("replay")
+	out := fs.String("out", "out", "directory for the visualizations")
+	pos, err := parse(fs, args)
+	if err == errHelp {
+		printHelp(stdout, "replay", "ARTIFACT", fs)
+		return exitOK, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(pos) != 1 {
+		return 0, badInput("want exactly one ARTIFACT file, got %d arguments", len(pos))
+	}
+	path := pos[0]
+	a, err := loadArtifact(path)
+	if err != nil {
+		return 0, err
+	}
+	cfg, seed, err := scenario.FromArtifact(a)
+	if err != nil {
+		return 0, badInput("%s: %s", path, trimBad(err))
+	}
+	opts := scenario.Options{VisualizeDir: scenario.VisualizeDirFor(*out, cfg, seed)}
+	res, err := scenario.Replay(a, opts)
+	var nd *scenario.NondeterminismError
+	if errors.As(err, &nd) {
+		fmt.Fprintf(stderr, "simrun replay: %s: nondeterminism: trace hash recorded %s, replayed %s\n", path, nd.Want, nd.Got)
+		return exitNondeterminism, nil
+	}
+	if err != nil {
+		return 0, badInput("%s: %s", path, trimBad(err))
+	}
+	o := newOutcome(res)
+	if res.Violation() {
+		o.artifact = path
+	}
+	fmt.Fprintf(stdout, "replay %s: trace hash %s reproduced\n", path, res.TraceHash)
+	if diff := scenario.SameVerdicts(res, a.Verdicts); diff != "" {
+		fmt.Fprintf(stdout, "note: verdicts differ from the recorded ones: %s\n", diff)
+	}
+	printResult(stdout, o, "")
+	if !res.Violation() {
+		printTimeline(stdout, res)
+	}
+	return exitFor(res), nil
+}

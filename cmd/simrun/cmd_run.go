@@ -1,0 +1,40 @@
+package main
+
+import (
+	"io"
+)
+
+func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("run")
+	cf := addConfigFlags(fs)
+	seed := fs.Uint64("seed", 1, "the seed")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	pos, err := parse(fs, args)
+	if err == errHelp {
+		printHelp(stdout, "run", "--lock NAME [--scenario NAME | --faults FILE|random] [flags]", fs)
+		return exitOK, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(pos) > 0 {
+		return 0, badInput("unexpected argument %q (run takes only flags)", pos[0])
+	}
+	cfg, err := cf.config()
+	if err != nil {
+		return 0, err
+	}
+	cfg = cf.forSeed(cfg, *seed)
+	o, err := execute(cfg, *seed, cf.out)
+	if err != nil {
+		return 0, err
+	}
+	if *asJSON {
+		if err := printJSON(stdout, o, cf.reproduce(*seed)); err != nil {
+			return 0, err
+		}
+	} else {
+		printResult(stdout, o, cf.reproduce(*seed))
+	}
+	return exitFor(o.res), nil
+}

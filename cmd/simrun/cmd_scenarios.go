@@ -1,0 +1,32 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/locksim/locksim/scenario"
+)
+
+func cmdScenarios(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlags("scenarios")
+	pos, err := parse(fs, args)
+	if err == errHelp {
+		printHelp(stdout, "scenarios", "", fs)
+		return exitOK, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(pos) > 0 {
+		return 0, badInput("unexpected argument %q (scenarios takes none)", pos[0])
+	}
+	for _, sc := range scenario.Scenarios() {
+		var exp []string
+		for _, e := range sc.Expect {
+			exp = append(exp, e.Lock+"="+string(e.Expect))
+		}
+		fmt.Fprintf(stdout, "%-24s %s [%s]\n", sc.Name, sc.Summary, strings.Join(exp, " "))
+	}
+	return exitOK, nil
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/locksim/locksim/histories"
+	"github.com/locksim/locksim/model"
+	"github.com/locksim/locksim/scenario"
+)
+
+// outcome is what simrun did with one run: its result and, for a
+// violation, the artifact written.
+type outcome struct {
+	res      *scenario.Result
+	artifact string   // path, "" if none
+	viz      []string // visualization paths
+}
+
+// execute runs cfg with seed; on a violation it writes the artifact into
+// dir and the visualizations next to it.
+func execute(cfg scenario.Config, seed uint64, dir string) (*outcome, error) {
+	res, err := scenario.Run(cfg, seed, scenario.Options{VisualizeDir: scenario.VisualizeDirFor(dir, cfg, seed)})
+	if err != nil {
+		return nil, err
+	}
+	return save(res, dir)
+}
+
+// newOutcome is res, with its visualizations, and no artifact.
+func newOutcome(res *scenario.Result) *outcome {
+	o := &outcome{res: res}
+	for _, c := range res.Checks {
+		if c.Visualization != "" {
+			o.viz = append(o.viz, c.Visualization)
+		}
+	}
+	return o
+}
+
+// save writes the artifact of a failed res into dir.
+func save(res *scenario.Result, dir string) (*outcome, error) {
+	o := newOutcome(res)
+	if !res.Violation() {
+		return o, nil
+	}
+	path, err := scenario.SaveArtifact(res, dir)
+	if err != nil {
+		return nil, fmt.Errorf("--out %s: %w", dir, err)
+	}
+	o.artifact = path
+	return o, nil
+}
+
+// counts are the operations of a history.
+func counts(h histories.History) (ops, acquisitions int) {
+	for _, e := range h {
+		if e.Type == histories.Invoke {
+			ops++
+		}
+		if e.Op == histories.OpAcquire && e.Type == histories.OK {
+			acquisitions++
+		}
+	}
+	return ops, acquisitions
+}
+
+// describeConfig is one line about cfg and seed.
+func describeConfig(cfg scenario.Config, seed uint64) string {
+	sc := cfg.Scenario
+	if sc == "" {
+		sc = "(none)"
+	}
+	return fmt.Sprintf("lock %s, scenario %s, seed %d: %d clients, %d Redis node(s), ttl %s, duration %s, %s workload, %d fault(s)",
+		cfg.Lock, sc, seed, cfg.Clients, cfg.Nodes, cfg.TTL, cfg.Duration, cfg.Workload, cfg.Faults.Len())
+}
+
+// printResult prints the summary of o, and on a violation its explanation,
+// a timeline around it, the artifact and how to reproduce it.
+func printResult(w io.Writer, o *outcome, reproduce string) {
+	res := o.res
+	fmt.Fprintln(w, describeConfig(res.Config, res.Seed))
+	if res.Config.Faults.Len() > 0 {
+		fmt.Fprintf(w, "faults:\n%s", indent(res.Config.Faults.String()))
+	}
+	ops, acq := counts(res.History)
+	fmt.Fprintf(w, "operations: %d, acquisitions: %d, events: %d\n", ops, acq, len(res.History))
+	fmt.Fprintln(w, "checks:")
+	for _, c := range res.Checks {
+		fmt.Fprintf(w, "  %-22s %s\n", c.Check, c.Verdict)
+	}
+	fmt.Fprintf(w, "verdict: %s (%s)\n", res.Verdict, res.Outcome())
+	fmt.Fprintf(w, "trace hash: %s\n", res.TraceHash)
+	if !res.Violation() {
+		return
+	}
+	for _, c := range res.Checks {
+		if c.Verdict != model.Violation {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s violation:\n%s", c.Check, indent(c.Explanation))
+	}
+	fmt.Fprintln(w)
+	printTimeline(w, res)
+	if o.artifact != "" {
+		fmt.Fprintf(w, "artifact: %s\n", o.artifact)
+	}
+	for _, v := range o.viz {
+		fmt.Fprintf(w, "visualization: %s\n", v)
+	}
+	fmt.Fprintln(w, "reproduce:")
+	if o.artifact != "" {
+		fmt.Fprintf(w, "  simrun replay %s\n", o.artifact)
+	}
+	if reproduce != "" {
+		fmt.Fprintf(w, "  %s\n", reproduce)
+	}
+}
+
+// timelineMargin is the time shown before and after a violation.
+const timelineMargin = 2 * time.Second
+
+// printTimeline prints the timeline of the first violation of res: the
+// stretch its check names, with a margin, or the whole history. A stretch
+// longer than maxStretch is shown as two windows, around its start and
+// around its end.
+func printTimeline(w io.Writer, res *scenario.Result) {
+	var from, to time.Duration
+	for _, c := range res.Checks {
+		if c.Verdict == model.Violation && (c.From != 0 || c.To != 0) {
+			from, to = c.From, c.To
+			break
+		}
+	}
+	windows := [][2]time.Duration{{0, 0}}
+	switch {
+	case from == 0 && to == 0:
+	case to-from > maxStretch:
+		windows = [][2]time.Duration{
+			{max(from-timelineMargin, 0), from + maxStretch/2},
+			{to - maxStretch/2, to + timelineMargin},
+		}
+	default:
+		windows = [][2]time.Duration{{max(from-timelineMargin, 0), to + timelineMargin}}
+	}
+	for i, win := range windows {
+		if i > 0 {
+			fmt.Fprintln(w, "...")
+		}
+		if err := histories.Timeline(res.History, win[0], win[1], w); err != nil {
+			fmt.Fprintf(w, "(timeline: %v)\n", err)
+		}
+	}
+}
+
+// maxStretch is the longest stretch of time shown in one timeline window.
+const maxStretch = 6 * time.Second
+
+func indent(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		b.WriteString("  " + l + "\n")
+	}
+	return b.String()
+}
+
+// jsonResult is the object run --json prints.
+type jsonResult struct {
+	Seed          uint64            `json:"seed"`
+	Lock          string            `json:"lock"`
+	Scenario      string            `json:"scenario"`
+	Verdict       string            `json:"verdict"`
+	Outcome       string            `json:"outcome"`
+	Checks        map[string]string `json:"checks"`
+	TraceHash     string            `json:"trace_hash"`
+	Artifact      *string           `json:"artifact"`
+	Visualization []string          `json:"visualizations"`
+	Operations    int               `json:"operations"`
+	Acquisitions  int               `json:"acquisitions"`
+	Reproduce     []string          `json:"reproduce,omitempty"`
+}
+
+func printJSON(w io.Writer, o *outcome, reproduce string) error {
+	res := o.res
+	ops, acq := counts(res.History)
+	j := jsonResult{
+		Seed: res.Seed, Lock: res.Config.Lock, Scenario: res.Config.Scenario,
+		Verdict: res.Verdict.String(), Outcome: string(res.Outcome()), Checks: map[string]string{},
+		TraceHash: res.TraceHash, Visualization: o.viz, Operations: ops, Acquisitions: acq,
+	}
+	if j.Visualization == nil {
+		j.Visualization = []string{}
+	}
+	for _, c := range res.Checks {
+		j.Checks[c.Check] = c.Verdict.String()
+	}
+	if o.artifact != "" {
+		j.Artifact = &o.artifact
+		j.Reproduce = append(j.Reproduce, "simrun replay "+o.artifact)
+		if reproduce != "" {
+			j.Reproduce = append(j.Reproduce, reproduce)
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(j)
+}
+
+// loadArtifact reads an artifact file, as bad input on error.
+func loadArtifact(path string) (*histories.Artifact, error) {
+	a, err := histories.LoadArtifact(path)
+	if err != nil {
+		if _, serr := os.Stat(path); serr != nil {
+			return nil, badInput("cannot read artifact %s: %v", path, unwrapPath(serr))
+		}
+		return nil, badInput("%v", strings.TrimPrefix(err.Error(), "load artifact: "))
+	}
+	return a, nil
+}
+
+// exitFor is the exit code of a result.
+func exitFor(res *scenario.Result) int {
+	if res.Violation() {
+		return exitViolation
+	}
+	return exitOK
+}
+
+// minPath is the default path of the shrunk artifact of path.
+func minPath(path string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "-min" + ext
+}
