@@ -228,8 +228,10 @@ func (w *World) killTasks(n *Node) {
 	n.parked = nil
 }
 
-// enter is the first step of every seam call: it returns the calling task
-// and unwinds it if its node crashed.
+// enter is the first step of every seam call: it returns the calling task,
+// unwinds it if its node crashed, and holds it until its node resumes if the
+// node was paused while it ran (a pause stops a task at its next seam call,
+// so a holder paused right after its acquire returned sends nothing more).
 func (w *World) enter() *task {
 	t := w.current
 	if t == nil {
@@ -237,6 +239,12 @@ func (w *World) enter() *task {
 	}
 	if t.killed {
 		panic(errCrashed)
+	}
+	if t.node.paused {
+		t.prepare()
+		t.state = stBlocked
+		w.wake(t, t.gen, wakeSignal) // parks it with its node
+		t.park()
 	}
 	if t.calls++; t.calls > maxCallsWithoutBlocking {
 		panic(fmt.Sprintf("sim: task %s on node %s made %d seam calls without blocking: a livelock (a retry loop on an expired context?)", t.name, t.node.name, t.calls))

@@ -187,7 +187,7 @@ func TestMatrix(t *testing.T) {
 // violatingArtifact writes a small failing artifact and returns its path.
 func violatingArtifact(t *testing.T) string {
 	dir := t.TempDir()
-	code, _, errOut := simrun(t, "run", "--lock", "lua", "--scenario", "gc-pause", "--clients", "2", "--duration", "10s", "--out", dir)
+	code, _, errOut := simrun(t, "run", "--lock", "lua", "--scenario", "gc-pause", "--clients", "2", "--duration", "25s", "--out", dir)
 	require.Equal(t, exitViolation, code, errOut)
 	return filepath.Join(dir, "lua-gc-pause-seed1.json")
 }
