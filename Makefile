@@ -24,3 +24,10 @@ lint: vet
 # Go benchmarks in benchstat-compatible form.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+# The source's lock benchmark on five real redis-servers on loopback
+# (started and stopped by scripts/bench-real), beside the simulator's
+# safety matrix. Flags for simrun bench: make bench-real BENCH_FLAGS='--clients 16'.
+.PHONY: bench-real
+bench-real:
+	GO=$(GO) ./scripts/bench-real $(BENCH_FLAGS)

@@ -41,6 +41,7 @@ func commands() []command {
 		{"replay", "ARTIFACT [--out DIR]", "re-run an artifact and check its trace hash", cmdReplay},
 		{"shrink", "ARTIFACT [--out FILE]", "make a failing artifact minimal", cmdShrink},
 		{"experiment", "retry-jitter [--seeds N] [--jobs N] [--json]", "answer a question of the sources with data", cmdExperiment},
+		{"bench", "--redis ADDR[,ADDR...] [--clients N] [--duration D] [--locks a,b] [--safety FILE]", "measure the locks on real redis-servers", cmdBench},
 	}
 }
 
