@@ -52,9 +52,11 @@ type Cell struct {
 	// Meaningful is false for a lock the scenario does not apply to ("–"):
 	// it was not run.
 	Meaningful bool `json:"meaningful"`
-	// Expected is the literature's outcome, Why its reason.
-	Expected Expect `json:"expected,omitempty"`
-	Why      string `json:"why,omitempty"`
+	// Expected is the expected outcome, Why its reason; Literature is the
+	// literature's prediction where locksim found it wrong.
+	Expected   Expect `json:"expected,omitempty"`
+	Why        string `json:"why,omitempty"`
+	Literature Expect `json:"literature,omitempty"`
 	// Runs is the number of seeds run; Unsafe, Stuck and Unknown count
 	// them as ExploreSummary does.
 	Runs    int `json:"runs"`
@@ -128,7 +130,7 @@ func RunMatrix(ctx context.Context, o MatrixOptions) (*Matrix, error) {
 				continue
 			}
 			cell := &m.Rows[r].Cells[j]
-			cell.Meaningful, cell.Expected, cell.Why = true, exp.Expect, exp.Why
+			cell.Meaningful, cell.Expected, cell.Why, cell.Literature = true, exp.Expect, exp.Why, exp.Literature
 			cfg, err := sc.Config(lock)
 			if err != nil {
 				return nil, err

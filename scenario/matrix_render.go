@@ -29,7 +29,11 @@ func (c Cell) String() string {
 	if !c.Match {
 		mark = "✗"
 	}
-	fmt.Fprintf(&b, " (exp %s %s)", c.Expected, mark)
+	fmt.Fprintf(&b, " (exp %s %s", c.Expected, mark)
+	if c.Literature != "" {
+		fmt.Fprintf(&b, "; literature: %s ‡", c.Literature)
+	}
+	b.WriteString(")")
 	return b.String()
 }
 
@@ -52,6 +56,13 @@ func (m *Matrix) Markdown(w io.Writer) error {
 	}
 	b.WriteString("\nCells: safety violations/seeds, +N stuck (liveness violation only), ?N undecided, the first failing seed, the literature's expectation: ✓ measured as expected, ✗ not.\n")
 	b.WriteString("– = not meaningful for that lock: skipped, not run.\n")
+	for _, r := range m.Rows {
+		for _, c := range r.Cells {
+			if c.Meaningful && c.Literature != "" {
+				fmt.Fprintf(&b, "‡ %s/%s: the literature expects %s; locksim expects %s: %s.\n", r.Scenario, c.Lock, c.Literature, c.Expected, c.Why)
+			}
+		}
+	}
 	if m.Mismatch == 0 {
 		b.WriteString("Every cell matches the literature.\n")
 	} else {
