@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,24 +14,10 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/locksim/locksim/internal/golden"
+	"github.com/locksim/locksim/internal/redistest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-// redisAddr returns the real redis-server the tests measure
-// (LOCKSIM_REDIS_ADDR). Unset, the tests skip, except under CI=true, where
-// they fail.
-func redisAddr(t *testing.T) string {
-	t.Helper()
-	addr := os.Getenv("LOCKSIM_REDIS_ADDR")
-	if addr == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("LOCKSIM_REDIS_ADDR is unset, and CI=true requires the real-Redis tests to run")
-		}
-		t.Skip("LOCKSIM_REDIS_ADDR is unset: real-Redis tests skipped")
-	}
-	return addr
-}
 
 // miniredises starts n miniredis servers on loopback TCP.
 func miniredises(t *testing.T, n int) ([]*miniredis.Miniredis, []string) {
@@ -138,7 +121,7 @@ func TestRunMutexNeedsNoServer(t *testing.T) {
 // redis-server at LOCKSIM_REDIS_ADDR (redlock needs independent servers,
 // so its rows are skipped), and renders the table.
 func TestRunRealRedis(t *testing.T) {
-	addr := redisAddr(t)
+	addr := redistest.Addr(t)
 	rows, err := Run(context.Background(), Config{Addrs: []string{addr}, Clients: 2, Duration: 100 * time.Millisecond})
 	require.NoError(t, err)
 	require.Equal(t, []string{"mutex", "sync.Mutex", "setnx", "lua", "fenced", "redlock/3", "redlock/5"}, labels(rows))
@@ -280,14 +263,7 @@ func TestMarkdownGolden(t *testing.T) {
 	checkTable(t, out, len(sampleRows()))
 	masked := regexp.MustCompile(`Measured on \d+ CPU\(s\) \(GOMAXPROCS \d+, [a-z0-9]+/[a-z0-9]+\)`).
 		ReplaceAllString(out, "Measured on N CPU(s) (GOMAXPROCS N, OS/ARCH)")
-	golden := filepath.Join("testdata", "table.golden")
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(golden, []byte(masked), 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err, "run go test ./bench -run TestMarkdownGolden -update")
-	assert.Equal(t, string(want), masked)
+	golden.Check(t, "table.golden", []byte(masked))
 }
 
 // TestMarkdownRatios: ratios are to setnx, in the measurement and in the

@@ -2,7 +2,6 @@ package faults
 
 import (
 	"encoding/json"
-	"flag"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -11,9 +10,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/locksim/locksim/internal/golden"
+)
 
 // everyKind holds one fault of each kind and each optional field.
 func everyKind() Schedule {
@@ -35,17 +34,6 @@ func everyKind() Schedule {
 	}}
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	assert.Equal(t, string(want), string(got))
-}
-
 func marshal(t *testing.T, s Schedule) []byte {
 	t.Helper()
 	b, err := json.MarshalIndent(s, "", "  ")
@@ -56,7 +44,7 @@ func marshal(t *testing.T, s Schedule) []byte {
 func TestJSONGolden(t *testing.T) {
 	s := everyKind()
 	require.NoError(t, Validate(s, Topology{Clients: 3, Redis: 3}))
-	golden(t, "every-kind.json", marshal(t, s))
+	golden.Check(t, "every-kind.json", marshal(t, s))
 
 	data, err := os.ReadFile(filepath.Join("testdata", "every-kind.json"))
 	require.NoError(t, err)
@@ -78,13 +66,13 @@ func TestJSONHandWritten(t *testing.T) {
 		{Kind: ClockDrift, At: 0, Node: "redis-*", Rate: 200e-6},
 	}}
 	assert.Equal(t, want, s)
-	golden(t, "hand-written.canonical.json", marshal(t, s))
+	golden.Check(t, "hand-written.canonical.json", marshal(t, s))
 }
 
 func TestJSONRandomGolden(t *testing.T) {
 	// Pins the generator: a change of Random changes every seed's schedule.
 	s := Random(rand.New(rand.NewPCG(1, 2)), Topology{Clients: 3, Redis: 5}, time.Minute, 2*time.Second)
-	golden(t, "random-seed-1-2.json", marshal(t, s))
+	golden.Check(t, "random-seed-1-2.json", marshal(t, s))
 }
 
 func TestJSONRoundTripEmpty(t *testing.T) {

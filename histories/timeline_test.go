@@ -2,32 +2,18 @@ package histories
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/locksim/locksim/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create %s", path)
-	assert.Equal(t, string(want), string(got))
-}
 
 func TestTimelineGolden(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, Timeline(sampleHistory(), 0, 0, &buf))
-	golden(t, "timeline.golden", buf.Bytes())
+	golden.Check(t, "timeline.golden", buf.Bytes())
 }
 
 func TestTimelineWindow(t *testing.T) {
@@ -38,7 +24,7 @@ func TestTimelineWindow(t *testing.T) {
 	require.NoError(t, h.Validate())
 	var buf bytes.Buffer
 	require.NoError(t, Timeline(h, ms(1100), ms(1500), &buf))
-	golden(t, "timeline-window.golden", buf.Bytes())
+	golden.Check(t, "timeline-window.golden", buf.Bytes())
 }
 
 func TestTimelineToleratesUnvalidatedEvents(t *testing.T) {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -134,38 +132,7 @@ func runLockSuite(t *testing.T, target redisTarget) {
 
 			t.Run("Contention", func(t *testing.T) {
 				k := key(t)
-				const clients, rounds = 5, 20
-				var holders, max, acquired atomic.Int64
-				var wg sync.WaitGroup
-				var lastToken atomic.Int64
-				for c := 0; c < clients; c++ {
-					l := lk.build(t, k, 10*time.Second, 0)
-					wg.Go(func() {
-						ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-						defer cancel()
-						for i := 0; i < rounds; i++ {
-							lease, err := l.Lock(ctx)
-							if !assert.NoError(t, err) {
-								return
-							}
-							h := holders.Add(1)
-							if h > max.Load() {
-								max.Store(h)
-							}
-							if lease.Fenced {
-								assert.Greater(t, lease.Token, lastToken.Load(), "fencing token did not increase")
-								lastToken.Store(lease.Token)
-							}
-							time.Sleep(200 * time.Microsecond)
-							holders.Add(-1)
-							acquired.Add(1)
-							assert.NoError(t, l.Unlock(ctx, lease))
-						}
-					})
-				}
-				wg.Wait()
-				assert.EqualValues(t, 1, max.Load(), "more than one holder at a time")
-				assert.EqualValues(t, clients*rounds, acquired.Load())
+				contend(ctx, t, func() Locker { return lk.build(t, k, 10*time.Second, 0) })
 			})
 
 			t.Run("ExpiresAfterTTL", func(t *testing.T) {
@@ -273,32 +240,7 @@ func runLockSuite(t *testing.T, target redisTarget) {
 		})
 		t.Run("Contention", func(t *testing.T) {
 			k := key(t)
-			var holders, max, acquired atomic.Int64
-			var wg sync.WaitGroup
-			for c := 0; c < 5; c++ {
-				l := setnx(t, k, 0)
-				wg.Go(func() {
-					ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-					defer cancel()
-					for i := 0; i < 20; i++ {
-						lease, err := l.Lock(ctx)
-						if !assert.NoError(t, err) {
-							return
-						}
-						h := holders.Add(1)
-						if h > max.Load() {
-							max.Store(h)
-						}
-						time.Sleep(200 * time.Microsecond)
-						holders.Add(-1)
-						acquired.Add(1)
-						assert.NoError(t, l.Unlock(ctx, lease))
-					}
-				})
-			}
-			wg.Wait()
-			assert.EqualValues(t, 1, max.Load())
-			assert.EqualValues(t, 100, acquired.Load())
+			contend(ctx, t, func() Locker { return setnx(t, k, 0) })
 		})
 		t.Run("NeverExpires", func(t *testing.T) {
 			k := key(t)

@@ -11,25 +11,13 @@ import (
 // each overlapping up to 3 neighbours on either side (porcupine partitions by
 // key). It must stay well under a second per check.
 func BenchmarkLinearizable10k(b *testing.B) {
-	h := stretchedCounterHistory(10_000, 10, 3, 1, false)
-	b.ResetTimer()
-	for b.Loop() {
-		if r := CheckResourceLinearizable(h, Options{}); r.Verdict != OK {
-			b.Fatalf("%v: %s", r.Verdict, r.Explanation)
-		}
-	}
+	benchCheck(b, CheckResourceLinearizable, stretchedCounterHistory(10_000, 10, 3, 1, false), OK)
 }
 
 // BenchmarkLinearizable10kLostUpdate is the same history with one lost
 // update: porcupine must prove no order exists, then explain it.
 func BenchmarkLinearizable10kLostUpdate(b *testing.B) {
-	h := stretchedCounterHistory(10_000, 10, 3, 1, true)
-	b.ResetTimer()
-	for b.Loop() {
-		if r := CheckResourceLinearizable(h, Options{}); r.Verdict != Violation {
-			b.Fatalf("%v: %s", r.Verdict, r.Explanation)
-		}
-	}
+	benchCheck(b, CheckResourceLinearizable, stretchedCounterHistory(10_000, 10, 3, 1, true), Violation)
 }
 
 // BenchmarkLockLinearizable10k checks 10,000 acquire/release pairs on 10
@@ -54,9 +42,15 @@ func BenchmarkLockLinearizable10k(b *testing.B) {
 			h = append(h, e)
 		}
 	}
+	benchCheck(b, CheckLockLinearizable, h, OK)
+}
+
+// benchCheck times check on h, failing unless every run's verdict is want.
+func benchCheck(b *testing.B, check func(histories.History, Options) Result, h histories.History, want Verdict) {
+	b.Helper()
 	b.ResetTimer()
 	for b.Loop() {
-		if r := CheckLockLinearizable(h, Options{}); r.Verdict != OK {
+		if r := check(h, Options{}); r.Verdict != want {
 			b.Fatalf("%v: %s", r.Verdict, r.Explanation)
 		}
 	}

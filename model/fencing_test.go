@@ -4,20 +4,14 @@ import (
 	"testing"
 
 	"github.com/locksim/locksim/histories"
-	"github.com/stretchr/testify/assert"
 )
 
 func TestFencing(t *testing.T) {
-	tests := []struct {
-		name     string
-		history  func(t *testing.T) histories.History
-		verdict  Verdict
-		contains string
-	}{
+	runCheckCases(t, NameFencing, CheckFencing, []checkCase{
 		{"sequential holders, increasing tokens", func(t *testing.T) histories.History { return sequential(t).history() },
-			OK, "the 6 accesses the storage accepted carry strictly increasing tokens across holders"},
+			OK, []string{"the 6 accesses the storage accepted carry strictly increasing tokens across holders"}},
 		{"stale write rejected", func(t *testing.T) histories.History { return gcPause(t, true).history() },
-			OK, "3 accesses"},
+			OK, []string{"3 accesses"}},
 		{"stale write accepted", func(t *testing.T) histories.History {
 			b := gcPause(t, true)
 			for i, e := range b.h {
@@ -29,7 +23,7 @@ func TestFencing(t *testing.T) {
 				}
 			}
 			return b.history()
-		}, Violation, "the storage accepted a lower token on \"counter\": token 33 from client 1 (cs 1) for its write 1 at 3.115s, after it had accepted token 34 from client 2 (cs 3) for its write 1 at 1.424s"},
+		}, Violation, []string{"the storage accepted a lower token on \"counter\": token 33 from client 1 (cs 1) for its write 1 at 3.115s, after it had accepted token 34 from client 2 (cs 3) for its write 1 at 1.424s"}},
 		{"same token, two holders", func(t *testing.T) histories.History {
 			b := newBuilder(t)
 			cs1 := b.acquire(1, "L", "v1", 7, 0, 10, 300)
@@ -37,21 +31,13 @@ func TestFencing(t *testing.T) {
 			cs2 := b.acquire(2, "L", "v2", 7, 400, 410, 700)
 			b.rmw(2, cs2, 7, 420, 1, 2)
 			return b.history()
-		}, Violation, "the storage accepted the same token from another critical section"},
+		}, Violation, []string{"the storage accepted the same token from another critical section"}},
 		{"access without token once tokens are used", func(t *testing.T) histories.History {
 			b := sequential(t)
 			b.access(access{op: histories.OpWrite, client: 4, inv: 5000, at: 5001, done: 5002, counter: histories.Int64(9)})
 			return b.history()
-		}, Violation, "the storage accepted an access without a fencing token on \"counter\": client 4's write 9 at 5.001s"},
+		}, Violation, []string{"the storage accepted an access without a fencing token on \"counter\": client 4's write 9 at 5.001s"}},
 		{"lock without tokens", func(t *testing.T) histories.History { return gcPause(t, false).history() },
-			Unknown, "no fencing token appears in the history"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := CheckFencing(tt.history(t), Options{})
-			assert.Equal(t, NameFencing, r.Check)
-			assert.Equal(t, tt.verdict, r.Verdict, r.Explanation)
-			assert.Contains(t, r.Explanation, tt.contains)
-		})
-	}
+			Unknown, []string{"no fencing token appears in the history"}},
+	})
 }

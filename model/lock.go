@@ -26,42 +26,18 @@ func CheckLockLinearizable(h histories.History, opts Options) Result {
 	if len(keys) == 0 {
 		return unknownResult(NameLockLinearizable, "no lock operation in the history")
 	}
-	deadline := time.Now().Add(opts.timeout())
 	m := leaseMutexModel()
-	total := 0
-	var unknowns []string
-	for _, key := range keys {
-		ops := byKey[key]
-		total += len(ops)
-		left := time.Until(deadline)
-		if left <= 0 {
-			unknowns = append(unknowns, fmt.Sprintf("%q not checked: out of time", key))
-			continue
-		}
-		lc := runPorcupine(m, ops, left)
-		switch lc.result {
-		case porcupine.Ok:
-			continue
-		case porcupine.Unknown:
-			unknowns = append(unknowns, fmt.Sprintf("the search on lock %q (%s) timed out after %v",
-				key, plural(len(ops), "operation", "operations"), opts.timeout()))
-			continue
-		}
-		text, from, to := explainLock(h, key, lc)
-		r := violationResult(NameLockLinearizable, "%s", text)
-		r.From, r.To = from, to
-		if opts.VisualizeDir != "" && lc.info != nil {
-			path, err := visualize(m, lc.info, h, opts.VisualizeDir, VisualizeLockFile)
-			if err != nil {
-				r.Notes = append(r.Notes, err.Error())
-			} else {
-				r.Visualization = path
-			}
-		}
-		return r
+	search := perKeySearch{
+		check: NameLockLinearizable, keyPrefix: "lock ", one: "operation", many: "operations",
+		visualizeFile: VisualizeLockFile,
+		model:         func(string, []porcupine.Operation) porcupine.Model { return m },
+		explain: func(key string, _ []porcupine.Operation, lc linCheck) (string, time.Duration, time.Duration) {
+			return explainLock(h, key, lc)
+		},
 	}
-	if len(unknowns) > 0 {
-		return unknownResult(NameLockLinearizable, "%s", strings.Join(unknowns, "; "))
+	r, total, ok := search.run(h, opts, byKey, keys)
+	if !ok {
+		return r
 	}
 	return okResult(NameLockLinearizable, "%s on %s: linearizable as a lease mutex",
 		plural(total, "lock operation", "lock operations"), plural(len(keys), "lock", "locks"))

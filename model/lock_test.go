@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/locksim/locksim/histories"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -17,12 +16,7 @@ func withoutExpiries(h histories.History) histories.History {
 }
 
 func TestLockLinearizable(t *testing.T) {
-	tests := []struct {
-		name     string
-		history  func(t *testing.T) histories.History
-		verdict  Verdict
-		contains []string
-	}{
+	runCheckCases(t, NameLockLinearizable, CheckLockLinearizable, []checkCase{
 		{"sequential holders", func(t *testing.T) histories.History { return sequential(t).history() },
 			OK, []string{"6 lock operations on 1 lock: linearizable as a lease mutex"}},
 		{"legal lease expiry (gc pause)", func(t *testing.T) histories.History { return gcPause(t, false).history() },
@@ -80,17 +74,7 @@ func TestLockLinearizable(t *testing.T) {
 			b.counterState("counter", 0, 0)
 			return b.history()
 		}, Unknown, []string{"no lock operation"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := CheckLockLinearizable(tt.history(t), Options{})
-			assert.Equal(t, NameLockLinearizable, r.Check)
-			assert.Equal(t, tt.verdict, r.Verdict, r.Explanation)
-			for _, s := range tt.contains {
-				assert.Contains(t, r.Explanation, s)
-			}
-		})
-	}
+	})
 }
 
 func TestLockLinearizableVisualization(t *testing.T) {

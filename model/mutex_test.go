@@ -56,30 +56,14 @@ func TestMutualExclusion(t *testing.T) {
 			contains: []string{"Client 4 accessed the resource outside any critical section"},
 		},
 		{
-			name: "write timed out, no storage record, may still arrive",
-			history: func(t *testing.T) histories.History {
-				b := newBuilder(t)
-				cs1 := b.acquire(1, "L", "v1", 0, 0, 10, 300)
-				b.access(access{op: histories.OpRead, client: 1, cs: cs1, inv: 20, at: 21, done: 22, counter: histories.Int64(0)})
-				b.access(access{op: histories.OpWrite, client: 1, cs: cs1, inv: 30, at: -1, done: 80, typ: histories.Info, counter: histories.Int64(1)})
-				cs2 := b.acquire(2, "L", "v2", 0, 400, 410, 700)
-				b.rmw(2, cs2, 0, 420, 0, 1)
-				return b.history()
-			},
+			name:     "write timed out, no storage record, may still arrive",
+			history:  func(t *testing.T) histories.History { return timedOutWrite(t).history() },
 			verdict:  Unknown,
 			contains: []string{"no accepted accesses interleave, but client 1 (cs 1) and client 2 (cs 4) on \"counter\" might", "client 1's write (op 3, invoked at 0.030s) is indeterminate and the storage has no record of it: it may still arrive"},
 		},
 		{
-			name: "write timed out, storage record complete",
-			history: func(t *testing.T) histories.History {
-				b := newBuilder(t)
-				cs1 := b.acquire(1, "L", "v1", 0, 0, 10, 300)
-				b.access(access{op: histories.OpRead, client: 1, cs: cs1, inv: 20, at: 21, done: 22, counter: histories.Int64(0)})
-				b.access(access{op: histories.OpWrite, client: 1, cs: cs1, inv: 30, at: -1, done: 80, typ: histories.Info, counter: histories.Int64(1)})
-				cs2 := b.acquire(2, "L", "v2", 0, 400, 410, 700)
-				b.rmw(2, cs2, 0, 420, 0, 1)
-				return b.history()
-			},
+			name:    "write timed out, storage record complete",
+			history: func(t *testing.T) histories.History { return timedOutWrite(t).history() },
 			opts:    Options{StorageComplete: true},
 			verdict: OK,
 		},

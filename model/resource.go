@@ -27,47 +27,33 @@ func CheckResourceLinearizable(h histories.History, opts Options) Result {
 	if len(keys) == 0 {
 		return unknownResult(NameResourceLinearizable, "no critical section read or wrote the resource")
 	}
-	deadline := time.Now().Add(opts.timeout())
-	total := 0
-	var unknowns []string
-	for _, key := range keys {
-		ops := byKey[key]
-		total += len(ops)
-		left := time.Until(deadline)
-		if left <= 0 {
-			unknowns = append(unknowns, fmt.Sprintf("%q not checked: out of time", key))
-			continue
-		}
-		ledger := false
-		for _, op := range ops {
-			ledger = ledger || op.Input.(*resOp).ledger
-		}
-		m := resourceModel(initialState(h, key, ledger))
-		lc := runPorcupine(m, ops, left)
-		switch lc.result {
-		case porcupine.Ok:
-			continue
-		case porcupine.Unknown:
-			unknowns = append(unknowns, fmt.Sprintf("the search on %q (%s) timed out after %v",
-				key, plural(len(ops), "critical section", "critical sections"), opts.timeout()))
-			continue
-		}
-		r := violationResult(NameResourceLinearizable, "%s", explainResource(h, key, ops, lc))
-		if opts.VisualizeDir != "" && lc.info != nil {
-			path, err := visualize(m, lc.info, h, opts.VisualizeDir, VisualizeResourceFile)
-			if err != nil {
-				r.Notes = append(r.Notes, err.Error())
-			} else {
-				r.Visualization = path
-			}
-		}
-		return r
+	search := perKeySearch{
+		check: NameResourceLinearizable, one: "critical section", many: "critical sections",
+		visualizeFile: VisualizeResourceFile,
+		model: func(key string, ops []porcupine.Operation) porcupine.Model {
+			return keyResourceModel(h, key, ops)
+		},
+		explain: func(key string, ops []porcupine.Operation, lc linCheck) (string, time.Duration, time.Duration) {
+			return explainResource(h, key, ops, lc), 0, 0
+		},
 	}
-	if len(unknowns) > 0 {
-		return unknownResult(NameResourceLinearizable, "%s", strings.Join(unknowns, "; "))
+	r, total, ok := search.run(h, opts, byKey, keys)
+	if !ok {
+		return r
 	}
 	return okResult(NameResourceLinearizable, "%s on %s: linearizable",
 		plural(total, "critical section", "critical sections"), plural(len(keys), "resource", "resources"))
+}
+
+// keyResourceModel is the model of resource key: a ledger if any of its
+// critical sections ops transfers, else a counter, from the key's initial
+// state.
+func keyResourceModel(h histories.History, key string, ops []porcupine.Operation) porcupine.Model {
+	ledger := false
+	for _, op := range ops {
+		ledger = ledger || op.Input.(*resOp).ledger
+	}
+	return resourceModel(initialState(h, key, ledger))
 }
 
 func explainResource(h histories.History, key string, ops []porcupine.Operation, lc linCheck) string {

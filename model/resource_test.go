@@ -13,12 +13,7 @@ import (
 )
 
 func TestResourceLinearizable(t *testing.T) {
-	tests := []struct {
-		name     string
-		history  func(t *testing.T) histories.History
-		verdict  Verdict
-		contains []string
-	}{
+	runCheckCases(t, NameResourceLinearizable, CheckResourceLinearizable, []checkCase{
 		{"sequential increments", func(t *testing.T) histories.History { return sequential(t).history() },
 			OK, []string{"3 critical sections on 1 resource: linearizable"}},
 		{"gc pause, fenced: rejected write is a no-op", func(t *testing.T) histories.History { return gcPause(t, true).history() },
@@ -74,17 +69,7 @@ func TestResourceLinearizable(t *testing.T) {
 			b.acquire(1, "L", "v1", 0, 0, 10, 300)
 			return b.history()
 		}, Unknown, []string{"no critical section read or wrote the resource"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := CheckResourceLinearizable(tt.history(t), Options{})
-			assert.Equal(t, NameResourceLinearizable, r.Check)
-			assert.Equal(t, tt.verdict, r.Verdict, r.Explanation)
-			for _, s := range tt.contains {
-				assert.Contains(t, r.Explanation, s)
-			}
-		})
-	}
+	})
 }
 
 func TestResourceLinearizableVisualization(t *testing.T) {

@@ -49,3 +49,16 @@ func sequential(t *testing.T) *builder {
 	b.counterState("counter", 3, 4000)
 	return b
 }
+
+// timedOutWrite is client 1 reading the counter, then timing out on its
+// write, which the storage has no record of; client 2 then increments it
+// from 0 in its own critical section.
+func timedOutWrite(t *testing.T) *builder {
+	b := newBuilder(t)
+	cs1 := b.acquire(1, "L", "v1", 0, 0, 10, 300)
+	b.access(access{op: histories.OpRead, client: 1, cs: cs1, inv: 20, at: 21, done: 22, counter: histories.Int64(0)})
+	b.access(access{op: histories.OpWrite, client: 1, cs: cs1, inv: 30, at: -1, done: 80, typ: histories.Info, counter: histories.Int64(1)})
+	cs2 := b.acquire(2, "L", "v2", 0, 400, 410, 700)
+	b.rmw(2, cs2, 0, 420, 0, 1)
+	return b
+}

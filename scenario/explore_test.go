@@ -14,6 +14,16 @@ func shortConfig(lock string) Config {
 	return Config{Lock: lock, Clients: 3, TTL: Duration(time.Second), Duration: Duration(10 * time.Second)}.WithDefaults()
 }
 
+// namedConfig is the config of the named scenario for lock.
+func namedConfig(t *testing.T, scenario, lock string) Config {
+	t.Helper()
+	sc, err := Lookup(scenario)
+	require.NoError(t, err)
+	cfg, err := sc.Config(lock)
+	require.NoError(t, err)
+	return cfg
+}
+
 func TestExploreSameForAnyJobs(t *testing.T) {
 	explore := func(jobs int) ([]string, ExploreSummary) {
 		var got []string
@@ -47,10 +57,7 @@ func TestExploreRejectsBadBase(t *testing.T) {
 }
 
 func TestExploreFindsGCPause(t *testing.T) {
-	sc, err := Lookup("gc-pause")
-	require.NoError(t, err)
-	cfg, err := sc.Config("lua")
-	require.NoError(t, err)
+	cfg := namedConfig(t, "gc-pause", "lua")
 	sum, err := Explore(context.Background(), ExploreOptions{Base: cfg, Seeds: 3, From: 1, Jobs: 2})
 	require.NoError(t, err)
 	require.Equal(t, 3, sum.Runs)

@@ -9,10 +9,7 @@ import (
 )
 
 func TestShrinkKeepsTheViolation(t *testing.T) {
-	sc, err := Lookup("gc-pause")
-	require.NoError(t, err)
-	cfg, err := sc.Config("lua")
-	require.NoError(t, err)
+	cfg := namedConfig(t, "gc-pause", "lua")
 	// Add a fault that has nothing to do with the violation.
 	cfg.Faults.Faults = append(cfg.Faults.Faults, faults.Fault{Kind: faults.ClockDrift, At: 1e9, Node: "redis-1", Rate: 1e-4, For: 2e9})
 	sr, err := Shrink(context.Background(), cfg, 1, ShrinkOptions{MaxRuns: 60})

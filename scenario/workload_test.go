@@ -12,14 +12,11 @@ import (
 // in makes or loses money in some of the first seeds; a fenced lock never
 // does.
 func TestLedgerWorkloadConservesMoneyOnlyUnderASafeLock(t *testing.T) {
-	sc, err := Lookup("gc-pause")
-	require.NoError(t, err)
 	for _, tc := range []struct {
 		lock   string
 		unsafe bool
 	}{{"lua", true}, {"redlock", true}, {"fenced", false}} {
-		cfg, err := sc.Config(tc.lock)
-		require.NoError(t, err)
+		cfg := namedConfig(t, "gc-pause", tc.lock)
 		cfg.Workload = Ledger
 		broken := 0
 		for seed := uint64(1); seed <= 5; seed++ {
@@ -46,10 +43,7 @@ func TestLedgerWorkloadConservesMoneyOnlyUnderASafeLock(t *testing.T) {
 // is lost), though its stale read may still land inside another holder's
 // critical section.
 func TestCarefulClientSkipsTheStaleWrite(t *testing.T) {
-	sc, err := Lookup("gc-pause")
-	require.NoError(t, err)
-	cfg, err := sc.Config("lua")
-	require.NoError(t, err)
+	cfg := namedConfig(t, "gc-pause", "lua")
 	cfg.Careful = true
 	res, err := Run(cfg, 1, Options{})
 	require.NoError(t, err)

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/locksim/locksim/internal/golden"
 )
 
 // TestBadInput: every bad input exits 2 with one line on stderr that names
@@ -73,7 +75,7 @@ func TestBadInput(t *testing.T) {
 		require.NotContains(t, errOut, "goroutine", tc.name)
 		lines = append(lines, fmt.Sprintf("%s: %s", tc.name, strings.ReplaceAll(errOut, dir, "DIR")))
 	}
-	golden(t, "badinput.golden", strings.Join(lines, ""))
+	golden.Check(t, "badinput.golden", []byte(strings.Join(lines, "")))
 }
 
 func TestShrinkNoViolation(t *testing.T) {

@@ -37,11 +37,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 	contended := fs.Bool("contended", false, "all clients of a row lock one key (default: one key each)")
 	safetyFile := fs.String("safety", "", "the JSON of `simrun matrix --json`, for the safety column")
 	asJSON := fs.Bool("json", false, "print the rows as JSON")
-	pos, err := parse(fs, args)
-	if err == errHelp {
-		printHelp(stdout, "bench", "--redis ADDR[,ADDR...] [flags]", fs)
-		return exitOK, nil
-	}
+	pos, err := parse(fs, args, stdout, "--redis ADDR[,ADDR...] [flags]")
 	if err != nil {
 		return 0, err
 	}
@@ -84,9 +80,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return exitOK, enc.Encode(rows)
+		return exitOK, writeJSON(stdout, rows)
 	}
 	return exitOK, bench.Markdown(stdout, rows, safety)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -18,11 +17,7 @@ func cmdExperiment(args []string, stdout, stderr io.Writer) (int, error) {
 	clients := fs.Int("clients", 5, "contending clients")
 	jobs := fs.Int("jobs", 2, "runs at once")
 	asJSON := fs.Bool("json", false, "print the rows as JSON")
-	pos, err := parse(fs, args)
-	if err == errHelp {
-		printHelp(stdout, "experiment", "retry-jitter [flags]", fs)
-		return exitOK, nil
-	}
+	pos, err := parse(fs, args, stdout, "retry-jitter [flags]")
 	if err != nil {
 		return 0, err
 	}
@@ -52,9 +47,7 @@ func cmdExperiment(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return exitOK, enc.Encode(rows)
+		return exitOK, writeJSON(stdout, rows)
 	}
 	scenario.WriteJitterReport(stdout, o, rows)
 	fmt.Fprintf(stdout, "\nwall time %s\n", seconds(time.Since(start)))

@@ -16,11 +16,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	from := fs.Uint64("from", 1, "first seed")
 	jobs := fs.Int("jobs", 1, "runs at once")
 	keep := fs.Int("keep", 20, "save the artifacts of at most this many failing seeds")
-	pos, err := parse(fs, args)
-	if err == errHelp {
-		printHelp(stdout, "explore", "--lock NAME [--scenario NAME | --faults random] --seeds N [flags]", fs)
-		return exitOK, nil
-	}
+	pos, err := parse(fs, args, stdout, "--lock NAME [--scenario NAME | --faults random] --seeds N [flags]")
 	if err != nil {
 		return 0, err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"runtime"
 	"strings"
@@ -24,11 +23,7 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) (int, error) {
 	scList := fs.String("scenarios", "", "comma-separated scenarios (default all)")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "runs at once")
 	asJSON := fs.Bool("json", false, "print the matrix as JSON")
-	pos, err := parse(fs, args)
-	if err == errHelp {
-		printHelp(stdout, "matrix", "[flags]", fs)
-		return exitOK, nil
-	}
+	pos, err := parse(fs, args, stdout, "[flags]")
 	if err != nil {
 		return 0, err
 	}
@@ -54,9 +49,7 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(m); err != nil {
+		if err := writeJSON(stdout, m); err != nil {
 			return 0, err
 		}
 	} else if err := m.Markdown(stdout); err != nil {

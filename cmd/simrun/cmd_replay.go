@@ -11,11 +11,7 @@ import (
 func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("replay")
 	out := fs.String("out", "out", "directory for the visualizations")
-	pos, err := parse(fs, args)
-	if err == errHelp {
-		printHelp(stdout, "replay", "ARTIFACT", fs)
-		return exitOK, nil
-	}
+	pos, err := parse(fs, args, stdout, "ARTIFACT")
 	if err != nil {
 		return 0, err
 	}
@@ -23,13 +19,9 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, badInput("want exactly one ARTIFACT file, got %d arguments", len(pos))
 	}
 	path := pos[0]
-	a, err := loadArtifact(path)
+	a, cfg, seed, err := openArtifact(path)
 	if err != nil {
 		return 0, err
-	}
-	cfg, seed, err := scenario.FromArtifact(a)
-	if err != nil {
-		return 0, badInput("%s: %s", path, trimBad(err))
 	}
 	opts := scenario.Options{VisualizeDir: scenario.VisualizeDirFor(*out, cfg, seed)}
 	res, err := scenario.Replay(a, opts)

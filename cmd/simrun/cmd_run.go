@@ -9,11 +9,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	cf := addConfigFlags(fs)
 	seed := fs.Uint64("seed", 1, "the seed")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	pos, err := parse(fs, args)
-	if err == errHelp {
-		printHelp(stdout, "run", "--lock NAME [--scenario NAME | --faults FILE|random] [flags]", fs)
-		return exitOK, nil
-	}
+	pos, err := parse(fs, args, stdout, "--lock NAME [--scenario NAME | --faults FILE|random] [flags]")
 	if err != nil {
 		return 0, err
 	}

@@ -10,11 +10,7 @@ import (
 
 func cmdScenarios(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("scenarios")
-	pos, err := parse(fs, args)
-	if err == errHelp {
-		printHelp(stdout, "scenarios", "", fs)
-		return exitOK, nil
-	}
+	pos, err := parse(fs, args, stdout, "")
 	if err != nil {
 		return 0, err
 	}

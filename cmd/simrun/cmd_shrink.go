@@ -13,11 +13,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("shrink")
 	out := fs.String("out", "", "the minimal artifact's file (default: ARTIFACT with -min before .json)")
 	maxRuns := fs.Int("max-runs", 300, "give up after this many candidate runs")
-	pos, err := parse(fs, args)
-	if err == errHelp {
-		printHelp(stdout, "shrink", "ARTIFACT [--out FILE]", fs)
-		return exitOK, nil
-	}
+	pos, err := parse(fs, args, stdout, "ARTIFACT [--out FILE]")
 	if err != nil {
 		return 0, err
 	}
@@ -28,13 +24,9 @@ func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, badInput("--max-runs: %d, want at least 1", *maxRuns)
 	}
 	path := pos[0]
-	a, err := loadArtifact(path)
+	_, cfg, seed, err := openArtifact(path)
 	if err != nil {
 		return 0, err
-	}
-	cfg, seed, err := scenario.FromArtifact(a)
-	if err != nil {
-		return 0, badInput("%s: %s", path, trimBad(err))
 	}
 	dest := *out
 	if dest == "" {

@@ -18,16 +18,19 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// errHelp asks for a subcommand's flags.
+// errHelp reports that a subcommand printed its help: run exits 0.
 var errHelp = errors.New("help")
 
 // parse parses args with fs, allowing positional arguments between flags,
-// and returns the positional ones. Errors name the flag.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+// and returns the positional ones. Errors name the flag. Asked for help, it
+// prints the subcommand's usage (usage is what follows its name) and flags
+// to stdout and returns errHelp.
+func parse(fs *flag.FlagSet, args []string, stdout io.Writer, usage string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				printHelp(stdout, fs.Name(), usage, fs)
 				return nil, errHelp
 			}
 			return nil, badInput("%s", flagError(err))

@@ -26,7 +26,8 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// command is one subcommand.
+// command is one subcommand. run returns the exit code, or an error:
+// errHelp once it printed its help, else what run reports (exit code 2).
 type command struct {
 	name, args, summary string
 	run                 func(args []string, stdout, stderr io.Writer) (int, error)
@@ -67,6 +68,9 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			continue
 		}
 		code, err := c.run(args[1:], stdout, stderr)
+		if errors.Is(err, errHelp) {
+			return exitOK
+		}
 		if err != nil {
 			var ie *inputError
 			if !errors.As(err, &ie) {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/locksim/locksim/internal/golden"
+)
 
 // simrun runs the CLI in-process and returns its exit code and output.
 func simrun(t *testing.T, args ...string) (int, string, string) {
@@ -23,30 +22,17 @@ func simrun(t *testing.T, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./cmd/simrun -update to create it")
-	require.Equal(t, string(want), got, "golden %s differs (go test ./cmd/simrun -update rewrites it)", path)
-}
-
 func TestScenarios(t *testing.T) {
 	code, out, errOut := simrun(t, "scenarios")
 	require.Equal(t, exitOK, code, errOut)
 	require.Empty(t, errOut)
-	golden(t, "scenarios.golden", out)
+	golden.Check(t, "scenarios.golden", []byte(out))
 }
 
 func TestHelp(t *testing.T) {
 	code, out, _ := simrun(t, "help")
 	require.Equal(t, exitOK, code)
-	golden(t, "help.golden", out)
+	golden.Check(t, "help.golden", []byte(out))
 	code, out, _ = simrun(t, "run", "-h")
 	require.Equal(t, exitOK, code)
 	require.Contains(t, out, "--lock")

@@ -206,9 +206,15 @@ func printJSON(w io.Writer, o *outcome, reproduce string) error {
 			j.Reproduce = append(j.Reproduce, reproduce)
 		}
 	}
+	return writeJSON(w, j)
+}
+
+// writeJSON writes v as simrun's --json output: indented by two spaces,
+// with a final newline.
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(j)
+	return enc.Encode(v)
 }
 
 // loadArtifact reads an artifact file, as bad input on error.
@@ -221,6 +227,20 @@ func loadArtifact(path string) (*histories.Artifact, error) {
 		return nil, badInput("%v", strings.TrimPrefix(err.Error(), "load artifact: "))
 	}
 	return a, nil
+}
+
+// openArtifact reads the artifact file at path and decodes the run it
+// records: its config and seed. Errors are bad input naming the file.
+func openArtifact(path string) (*histories.Artifact, scenario.Config, uint64, error) {
+	a, err := loadArtifact(path)
+	if err != nil {
+		return nil, scenario.Config{}, 0, err
+	}
+	cfg, seed, err := scenario.FromArtifact(a)
+	if err != nil {
+		return nil, scenario.Config{}, 0, badInput("%s: %s", path, trimBad(err))
+	}
+	return a, cfg, seed, nil
 }
 
 // exitFor is the exit code of a result.
