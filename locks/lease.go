@@ -114,10 +114,19 @@ func newValue(r *rand.Rand) string {
 // sent as a string, so any Conn sees the bytes real Redis would.
 func millis(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
 
+// numKeysArgs are EVAL's small numkeys arguments, already boxed.
+var numKeysArgs = [...]any{"0", "1", "2", "3"}
+
 // eval runs script with one or more keys and arguments.
 func eval(ctx context.Context, c Conn, script string, keys []string, args ...string) (any, error) {
 	cmd := make([]any, 0, 3+len(keys)+len(args))
-	cmd = append(cmd, "EVAL", script, strconv.Itoa(len(keys)))
+	var numKeys any
+	if n := len(keys); n < len(numKeysArgs) {
+		numKeys = numKeysArgs[n] // boxed once: no allocation
+	} else {
+		numKeys = strconv.Itoa(n)
+	}
+	cmd = append(cmd, "EVAL", script, numKeys)
 	for _, k := range keys {
 		cmd = append(cmd, k)
 	}

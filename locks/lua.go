@@ -56,6 +56,8 @@ type LuaLock struct {
 	ttl     time.Duration
 	retry   retry
 	timeout time.Duration
+
+	ttlMillis string // millis(ttl), rendered once
 }
 
 var (
@@ -82,7 +84,7 @@ func validateLua(name string, rt Runtime, conn Conn, opts LuaOptions) (LuaLock, 
 		return LuaLock{}, err
 	}
 	t := max(opts.AttemptTimeout, 0)
-	return LuaLock{rt: rt, conn: conn, key: opts.Key, ttl: ttl, retry: p, timeout: t}, nil
+	return LuaLock{rt: rt, conn: conn, key: opts.Key, ttl: ttl, retry: p, timeout: t, ttlMillis: millis(ttl)}, nil
 }
 
 // NewLua returns a LuaLock on conn, or an error wrapping ErrInvalidOptions.
@@ -102,7 +104,7 @@ func NewLua(rt Runtime, conn Conn, opts LuaOptions) (*LuaLock, error) {
 // only checks existence) refuses the later tries until then.
 func (l *LuaLock) Lock(ctx context.Context) (Lease, error) {
 	value, start, _, err := acquireLoop(ctx, l.rt, l.retry, l.timeout, func(ctx context.Context, value string) (bool, int64, error) {
-		ok, err := okReply(eval(ctx, l.conn, luaAcquireScript, []string{l.key}, value, millis(l.ttl)))
+		ok, err := okReply(eval(ctx, l.conn, luaAcquireScript, []string{l.key}, value, l.ttlMillis))
 		return ok, 0, err
 	})
 	if err != nil {

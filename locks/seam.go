@@ -74,4 +74,8 @@ type Conn interface {
 var ErrNil = redis.Nil
 
 // IsNil reports whether err is a nil reply.
-func IsNil(err error) bool { return errors.Is(err, ErrNil) }
+func IsNil(err error) bool { return err == errNil || errors.Is(err, errNil) }
+
+// errNil is ErrNil as an error, converted once: converting it at every
+// IsNil would allocate.
+var errNil error = ErrNil

@@ -1,5 +1,11 @@
 package sim
 
+import (
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+)
+
 // Expiry tracking. Redis expires keys lazily and in the background; what
 // matters to a checker is when a key stops existing for the clients. A key
 // named by a command that has a TTL after it is tracked: a timer on the
@@ -43,6 +49,14 @@ func (rn *RedisNode) noteGone(keys []string) {
 	}
 }
 
+// noteGoneKey is noteGone of one key, on the database db of rn.m whose
+// clock the caller has just ticked (RedisDB accessors do not tick).
+func (rn *RedisNode) noteGoneKey(db *miniredis.RedisDB, k string) {
+	if _, ok := rn.trackIdx[k]; ok && !db.Exists(k) {
+		rn.expired(k)
+	}
+}
+
 func (rn *RedisNode) expired(k string) {
 	rn.untrack(k)
 	w := rn.w
@@ -54,29 +68,40 @@ func (rn *RedisNode) expired(k string) {
 // probe at its deadline on the node's clock; others are forgotten.
 func (rn *RedisNode) retrack(keys []string) {
 	for _, k := range keys {
-		ttl := rn.m.TTL(k) // 0 for a missing key
-		if ttl <= 0 {
-			rn.untrack(k)
-			continue
-		}
-		deadline := rn.node.MonoNow() + ttl
-		i, ok := rn.trackIdx[k]
-		var tk *trackedKey
-		if ok {
-			tk = rn.tracked[i]
-			if tk.idx >= 0 && tk.mono == deadline {
-				continue // TTL unchanged
-			}
-			rn.w.cancel(&tk.timer)
-		} else {
-			tk = &trackedKey{rn: rn, key: k}
-			tk.idx = -1
-			tk.target = tk
-			rn.trackIdx[k] = len(rn.tracked)
-			rn.tracked = append(rn.tracked, tk)
-		}
-		rn.w.pushLocal(rn.node, deadline, &tk.timer)
+		rn.retrackKey(nil, k)
 	}
+}
+
+// retrackKey is retrack of one key; db, if not nil, is the database of
+// rn.m whose clock the caller ticked at the current wall clock.
+func (rn *RedisNode) retrackKey(db *miniredis.RedisDB, k string) {
+	var ttl time.Duration // 0 for a missing key
+	if db != nil {
+		ttl = db.TTL(k)
+	} else {
+		ttl = rn.m.TTL(k)
+	}
+	if ttl <= 0 {
+		rn.untrack(k)
+		return
+	}
+	deadline := rn.node.MonoNow() + ttl
+	i, ok := rn.trackIdx[k]
+	var tk *trackedKey
+	if ok {
+		tk = rn.tracked[i]
+		if tk.idx >= 0 && tk.mono == deadline {
+			return // TTL unchanged
+		}
+		rn.w.cancel(&tk.timer)
+	} else {
+		tk = &trackedKey{rn: rn, key: k}
+		tk.idx = -1
+		tk.target = tk
+		rn.trackIdx[k] = len(rn.tracked)
+		rn.tracked = append(rn.tracked, tk)
+	}
+	rn.w.pushLocal(rn.node, deadline, &tk.timer)
 }
 
 func (rn *RedisNode) untrack(k string) {
@@ -99,11 +124,12 @@ func (rn *RedisNode) probe(k string) {
 		return
 	}
 	rn.syncClock()
-	if !rn.m.Exists(k) {
+	db := rn.m.DB(0) // expires what is due now
+	if !db.Exists(k) {
 		rn.expired(k)
 		return
 	}
-	rn.retrack([]string{k})
+	rn.retrackKey(db, k)
 }
 
 // rescan follows every key after a command that may touch keys it does not

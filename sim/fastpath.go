@@ -88,6 +88,7 @@ type scriptState struct {
 	peer     *server.Peer // the fast path's own connection
 	buf      bytes.Buffer // its replies
 	cmd      []string     // scratch for the commands it sends
+	dispatch bool         // send reads (EXISTS, GET) through Dispatch too (fastread.go)
 	x        fastCall     // scratch for the script being run
 	loaded   uint32       // bit i: fastScripts.list[i] is in m's script cache
 	stateful map[*server.Peer]bool
@@ -161,7 +162,15 @@ func (rn *RedisNode) fastEval(peer *server.Peer, args []string, isSHA bool) bool
 	if isSHA {
 		fs = fastScripts.bySHA[args[1]]
 	} else {
-		fs = fastScripts.byBody[args[1]]
+		// not the byBody map: hashing a whole body costs more than
+		// comparing it with a few, which mostly differ in length or
+		// share the caller's constant's bytes (compared by pointer).
+		for _, c := range fastScripts.list {
+			if c.body == args[1] {
+				fs = c
+				break
+			}
+		}
 	}
 	if fs == nil {
 		return false
@@ -367,7 +376,7 @@ func (x *fastCall) mustReply(r subReply, what string) {
 //	  return redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2]) end
 //	return nil
 func runLuaAcquire(x *fastCall) bool {
-	r := x.st.call("EXISTS", x.keys[0])
+	r := x.st.exists(x.keys[0])
 	if r.kind != ':' {
 		return false
 	}
@@ -392,7 +401,7 @@ func runLuaAcquire(x *fastCall) bool {
 func runFencedAcquire(x *fastCall) bool {
 	st := x.st
 	key, tokenKey := x.keys[0], x.keys[1]
-	r := st.call("EXISTS", key)
+	r := st.exists(key)
 	if r.kind != ':' {
 		return false
 	}
@@ -430,15 +439,15 @@ func runFencedAcquire(x *fastCall) bool {
 //	  return redis.call("del", KEYS[1]) else return 0 end
 func runRelease(x *fastCall) bool {
 	st := x.st
-	r := st.call("GET", x.keys[0])
-	if r.kind != '$' {
+	is, ok := st.getIs(x.keys[0], x.argv[0])
+	if !ok {
 		return false // WRONGTYPE: the script fails before writing
 	}
-	if r.nil || string(r.str) != x.argv[0] {
+	if !is {
 		x.peer.WriteInt(0)
 		return true
 	}
-	r = st.call("DEL", x.keys[0])
+	r := st.call("DEL", x.keys[0])
 	if r.kind != ':' {
 		return false
 	}
@@ -452,11 +461,11 @@ func runRelease(x *fastCall) bool {
 //	  return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end
 func runExtend(x *fastCall) bool {
 	st := x.st
-	r := st.call("GET", x.keys[0])
-	if r.kind != '$' {
+	is, ok := st.getIs(x.keys[0], x.argv[0])
+	if !ok {
 		return false
 	}
-	if r.nil || string(r.str) != x.argv[0] {
+	if !is {
 		x.peer.WriteInt(0)
 		return true
 	}

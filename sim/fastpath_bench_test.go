@@ -90,50 +90,76 @@ func BenchmarkEvalRoundTrip(b *testing.B) {
 // a critical section of 0-20ms, Unlock, a pause of 0-10ms, for 10 virtual
 // seconds per World. It reports simulated Redis commands and lock cycles
 // (Lock+Unlock) per wall second and per CPU second; run it with
-// GOMAXPROCS=1 for the one-core figure.
+// GOMAXPROCS=1 for the one-core figure (target: 250k cmds/s).
 func BenchmarkLuaLockWorkload(b *testing.B) {
 	for _, mode := range scriptModes {
 		b.Run(mode.name, func(b *testing.B) {
-			var virt time.Duration
-			var cmds, cycles uint64
-			b.ReportAllocs()
-			c0 := cpuTime()
-			for i := 0; i < b.N; i++ {
-				w := NewWorld(uint64(i), mode.opts...)
-				rn := w.AddRedisNode("redis", PersistEverysec)
-				for k := range 5 {
-					c := w.AddNode(fmt.Sprint("c", k))
-					w.Spawn(c, "worker", func(rt *Runtime) {
-						l, err := locks.NewLua(rt, rn.Conn(rt.Node()), locks.LuaOptions{Key: "lock"})
-						if err != nil {
-							panic(err)
-						}
-						bg := context.Background()
-						rng := rt.Rand()
-						for {
-							lease, err := l.Lock(bg)
-							if err != nil {
-								continue
-							}
-							_ = rt.Sleep(bg, time.Duration(rng.IntN(20))*time.Millisecond)
-							if l.Unlock(bg, lease) == nil {
-								cycles++
-							}
-							_ = rt.Sleep(bg, time.Duration(rng.IntN(10))*time.Millisecond)
-						}
-					})
-				}
-				w.Run(10 * time.Second)
-				virt += w.Elapsed()
-				cmds += w.Stats().RedisCommands
-				w.Close()
-			}
-			cpu := (cpuTime() - c0).Seconds()
-			sec := b.Elapsed().Seconds()
-			b.ReportMetric(float64(cmds)/sec, "cmds/s")
-			b.ReportMetric(float64(cmds)/cpu, "cmds/cpu-s")
-			b.ReportMetric(float64(cycles)/sec, "cycles/s")
-			b.ReportMetric(virt.Seconds()/sec, "virt-s/s")
+			benchLockWorkload(b, 1, mode.opts, func(rt *Runtime, conns []locks.Conn) (locks.Locker, error) {
+				return locks.NewLua(rt, conns[0], locks.LuaOptions{Key: "lock"})
+			})
 		})
 	}
+}
+
+// BenchmarkRedlockWorkload is issue 6's "5-client redlock on 5 nodes":
+// BenchmarkLuaLockWorkload's clients and loop with the redlock of package
+// locks (go-redsync's defaults: expiry 8s, 32 tries, parallel SET NX PX on
+// every node, Lua release on every node).
+func BenchmarkRedlockWorkload(b *testing.B) {
+	benchLockWorkload(b, 5, nil, func(rt *Runtime, conns []locks.Conn) (locks.Locker, error) {
+		return locks.NewRedlock(rt, conns, locks.RedlockOptions{Key: "lock"})
+	})
+}
+
+// benchLockWorkload runs 5 clients of the lock newLock builds against
+// nodes Redis nodes, 10 virtual seconds per World, and reports commands and
+// lock cycles per wall and CPU second, and virtual seconds per wall second.
+func benchLockWorkload(b *testing.B, nodes int, opts []Option, newLock func(*Runtime, []locks.Conn) (locks.Locker, error)) {
+	var virt time.Duration
+	var cmds, cycles uint64
+	b.ReportAllocs()
+	c0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		w := NewWorld(uint64(i), opts...)
+		var reds []*RedisNode
+		for k := range nodes {
+			reds = append(reds, w.AddRedisNode(fmt.Sprint("redis", k), PersistEverysec))
+		}
+		for k := range 5 {
+			c := w.AddNode(fmt.Sprint("c", k))
+			w.Spawn(c, "worker", func(rt *Runtime) {
+				var conns []locks.Conn
+				for _, rn := range reds {
+					conns = append(conns, rn.Conn(rt.Node()))
+				}
+				l, err := newLock(rt, conns)
+				if err != nil {
+					panic(err)
+				}
+				bg := context.Background()
+				rng := rt.Rand()
+				for {
+					lease, err := l.Lock(bg)
+					if err != nil {
+						continue
+					}
+					_ = rt.Sleep(bg, time.Duration(rng.IntN(20))*time.Millisecond)
+					if l.Unlock(bg, lease) == nil {
+						cycles++
+					}
+					_ = rt.Sleep(bg, time.Duration(rng.IntN(10))*time.Millisecond)
+				}
+			})
+		}
+		w.Run(10 * time.Second)
+		virt += w.Elapsed()
+		cmds += w.Stats().RedisCommands
+		w.Close()
+	}
+	cpu := (cpuTime() - c0).Seconds()
+	sec := b.Elapsed().Seconds()
+	b.ReportMetric(float64(cmds)/sec, "cmds/s")
+	b.ReportMetric(float64(cmds)/cpu, "cmds/cpu-s")
+	b.ReportMetric(float64(cycles)/sec, "cycles/s")
+	b.ReportMetric(virt.Seconds()/sec, "virt-s/s")
 }

@@ -86,7 +86,14 @@ func (rn *RedisNode) Commands() uint64 { return rn.commands }
 // Miniredis returns the node's miniredis, nil while the node is down. Its
 // clock is the node's wall clock as of the last access; call Sync first to
 // bring it to now.
-func (rn *RedisNode) Miniredis() *miniredis.Miniredis { return rn.m }
+//
+// Once it has been called, the script fast path sends its reads through
+// miniredis's Dispatch too, so that whatever the caller configures on the
+// miniredis (authentication, error hooks) applies to them.
+func (rn *RedisNode) Miniredis() *miniredis.Miniredis {
+	rn.scripts.dispatch = true
+	return rn.m
+}
 
 // Sync sets the miniredis clock to the node's wall clock now (expiring what
 // is due) and reports expiries.
@@ -104,11 +111,9 @@ func (rn *RedisNode) Get(key string) (string, bool) {
 		return "", false
 	}
 	rn.syncClock()
-	rn.noteGone([]string{key})
-	if !rn.m.Exists(key) {
-		return "", false
-	}
-	v, err := rn.m.Get(key)
+	db := rn.m.DB(0) // expires what is due now
+	rn.noteGoneKey(db, key)
+	v, err := db.Get(key) // an error if it does not exist or is no string
 	return v, err == nil
 }
 
@@ -119,11 +124,12 @@ func (rn *RedisNode) PTTL(key string) time.Duration {
 		return -2
 	}
 	rn.syncClock()
-	rn.noteGone([]string{key})
-	if !rn.m.Exists(key) {
+	db := rn.m.DB(0) // expires what is due now
+	rn.noteGoneKey(db, key)
+	if !db.Exists(key) {
 		return -2
 	}
-	if ttl := rn.m.TTL(key); ttl > 0 {
+	if ttl := db.TTL(key); ttl > 0 {
 		return ttl
 	}
 	return -1
@@ -252,7 +258,17 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 	wall := rn.syncClock()
 	ci := rn.cmdInfo(args[0])
 	keys := commandKeys(ci.keys, args)
-	rn.noteGone(keys)
+	var db *miniredis.RedisDB
+	if len(keys) > 0 {
+		// One tick of the miniredis clock (expiring what is due) serves
+		// the probes before and after the command: the clock does not
+		// move in between, so the accessors' own ticks would be no-ops.
+		// A command that names no key is not ticked here, as before.
+		db = rn.m.DB(0)
+		for _, k := range keys {
+			rn.noteGoneKey(db, k)
+		}
+	}
 	rn.buf.Reset()
 	rn.dispatch(peer, args) // fastpath.go: script fast path, else Dispatch
 	peer.Flush()
@@ -263,7 +279,9 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 		rn.log = append(rn.log, logEntry{args: args, wall: wall, at: w.now})
 		rn.lastLogged = wall
 	}
-	rn.retrack(keys)
+	for _, k := range keys {
+		rn.retrackKey(db, k)
+	}
 	if ci.rescan {
 		rn.rescan()
 	}
@@ -278,7 +296,6 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 }
 
 func (w *World) traceRedis(node int, args []string, val any, err error) {
-	rs := replyString(val, err)
 	t := &w.tr
 	t.n++
 	t.u64(uint64(trRedis))
@@ -287,8 +304,21 @@ func (w *World) traceRedis(node int, args []string, val any, err error) {
 	for _, a := range args {
 		t.str(a)
 	}
-	t.str(rs)
+	switch v := val.(type) {
+	case string:
+		if err == nil {
+			t.str(v) // replyString(v, nil), without building it
+			break
+		}
+		t.str2("!", err.Error())
+	default:
+		if err != nil {
+			t.str2("!", err.Error()) // replyString's error form
+			break
+		}
+		t.str(replyString(val, err))
+	}
 	if t.text != nil {
-		fmt.Fprintf(t.text, "%s redis %d %q -> %s\n", w.now, node, args, rs)
+		fmt.Fprintf(t.text, "%s redis %d %q -> %s\n", w.now, node, args, replyString(val, err))
 	}
 }

@@ -52,7 +52,7 @@ func (c *redisConn) Do(ctx context.Context, args ...any) (any, error) {
 		return nil, err
 	}
 	r := &redisCall{c: c, t: t, gen: t.prepare(), args: sargs}
-	w.send(c.from, c.rn.node, r)
+	w.sendMsg(c.from, c.rn.node, r, &r.msg)
 	if t.wait(ctx) != wakeReply {
 		return nil, ctx.Err() // bare, as go-redis returns it
 	}
@@ -69,6 +69,7 @@ type redisCall struct {
 	val     any
 	err     error
 	replied bool
+	msg     message // the request, then the reply
 }
 
 func (r *redisCall) receive() {
@@ -81,7 +82,7 @@ func (r *redisCall) receive() {
 		}
 		r.val, r.err = rn.exec(c.peer, c.from, r.args)
 		r.replied = true
-		rn.w.send(rn.node, c.from, r)
+		rn.w.sendMsg(rn.node, c.from, r, &r.msg)
 		return
 	}
 	rn.w.wake(r.t, r.gen, wakeReply)

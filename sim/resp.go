@@ -21,8 +21,15 @@ func (RedisError) RedisError() {}
 
 var errBadReply = errors.New("malformed reply")
 
+// errNil is locks.ErrNil as an error, converted once: converting it (a
+// string type) at every nil reply would allocate.
+var errNil error = locks.ErrNil
+
 // parseReply decodes one RESP2 reply, shaped as go-redis shapes it.
 func parseReply(b []byte) (any, error) {
+	if v, err, ok := parseCommon(b); ok {
+		return v, err
+	}
 	v, rest, err := parseValue(b)
 	if err != nil {
 		return nil, err
@@ -32,7 +39,7 @@ func parseReply(b []byte) (any, error) {
 	}
 	switch v := v.(type) {
 	case nil:
-		return nil, locks.ErrNil
+		return nil, errNil
 	case RedisError:
 		return nil, v
 	}
@@ -156,4 +163,21 @@ func replyString(v any, err error) string {
 		return "!" + string(v)
 	}
 	return fmt.Sprint(v)
+}
+
+// parseCommon decodes, without allocating, the replies a lock gets most:
+// +OK, a nil bulk and small integers (boxing an int64 below 256 does not
+// allocate). ok is false for any other reply.
+func parseCommon(b []byte) (v any, err error, ok bool) {
+	switch {
+	case len(b) < 4 || b[len(b)-2] != '\r' || b[len(b)-1] != '\n':
+		return nil, nil, false
+	case string(b) == "+OK\r\n":
+		return "OK", nil, true
+	case string(b) == "$-1\r\n":
+		return nil, errNil, true
+	case b[0] == ':' && len(b) == 4 && b[1] >= '0' && b[1] <= '9':
+		return int64(b[1] - '0'), nil, true
+	}
+	return nil, nil, false
 }

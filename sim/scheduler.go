@@ -188,6 +188,7 @@ func (w *World) Close() {
 	}
 	w.unwind()
 	w.closed = true
+	w.stopIdle()
 	w.timers = nil
 	w.runnable = nil
 	w.foreign = nil

@@ -36,6 +36,7 @@ type rpc struct {
 	req     any
 	reply   any
 	replied bool
+	msg     message // the request, then the reply
 }
 
 func (r *rpc) receive() {
@@ -46,7 +47,7 @@ func (r *rpc) receive() {
 		}
 		r.reply = h(r.from, r.req)
 		r.replied = true
-		r.w.send(r.to, r.from, r)
+		r.w.sendMsg(r.to, r.from, r, &r.msg)
 		return
 	}
 	r.w.wake(r.t, r.gen, wakeReply)
@@ -60,7 +61,7 @@ func (w *World) call(t *task, ctx context.Context, to *Node, req any) (any, erro
 		return nil, err
 	}
 	r := &rpc{w: w, t: t, gen: t.prepare(), from: t.node, to: to, req: req}
-	w.send(t.node, to, r)
+	w.sendMsg(t.node, to, r, &r.msg)
 	if t.wait(ctx) != wakeReply {
 		// the bare context error, as go-redis returns it
 		return nil, ctx.Err()

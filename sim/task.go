@@ -155,23 +155,103 @@ func (w *World) wake(t *task, gen uint64, r wakeReason) {
 	w.makeRunnable(t)
 }
 
-// start runs the task's goroutine; it waits for its first baton.
+// start gives the task a goroutine, an idle one of the World's if there is
+// one (see worker); it waits for its first baton.
 func (t *task) start() {
 	t.started = true
-	t.resume = make(chan struct{})
-	go t.main()
+	w := t.w
+	var wk *worker
+	if n := len(w.idle); n > 0 {
+		wk = w.idle[n-1]
+		w.idle[n-1] = nil
+		w.idle = w.idle[:n-1]
+	} else {
+		wk = &worker{w: w, resume: make(chan struct{})}
+		go wk.loop()
+	}
+	wk.t = t
+	t.resume = wk.resume
 }
 
+// worker is a goroutine that runs tasks, one after the other: when its task
+// ends it waits, idle, for the World to start another on it. A fresh
+// goroutine per task would cost its creation and, above all, the growth of
+// its stack from the minimum, every time (redlock fans out a task per node
+// per round). Which goroutine runs a task is invisible to the simulation.
+type worker struct {
+	w      *World
+	t      *task // the task to run next; nil: exit (Close)
+	resume chan struct{}
+}
+
+// maxIdleWorkers bounds the idle goroutines a World keeps.
+const maxIdleWorkers = 256
+
+func (wk *worker) loop() {
+	w := wk.w
+	done := false
+	defer func() {
+		if !done {
+			// runtime.Goexit in a task (t.FailNow in a test): the
+			// goroutine ends holding the baton, which must go on.
+			w.handTo(w.next())
+		}
+	}()
+	<-wk.resume
+	for {
+		t := wk.t
+		if t == nil {
+			done = true
+			return
+		}
+		wk.t = nil
+		t.main()
+		// t has exited and this goroutine holds the baton.
+		next := w.next()
+		if next != nil && !next.started && !w.closed {
+			// a new task: run it here, as handTo would hand it over.
+			if next.state != stDying {
+				next.state = stRunning
+			}
+			w.current = next
+			next.started = true
+			next.resume = wk.resume
+			wk.t = next
+			w.stats.Switches++
+			continue
+		}
+		if w.closed || len(w.idle) >= maxIdleWorkers {
+			done = true
+			w.handTo(next)
+			return
+		}
+		// next is nil or started, so handTo does not start a task on
+		// this goroutine, which is not waiting yet.
+		w.idle = append(w.idle, wk)
+		w.handTo(next)
+		<-wk.resume
+	}
+}
+
+// stopIdle ends the idle goroutines (Close).
+func (w *World) stopIdle() {
+	for _, wk := range w.idle {
+		wk.t = nil
+		wk.resume <- struct{}{}
+	}
+	w.idle = nil
+}
+
+// main runs the task's function on its first baton and returns holding the
+// baton, the task exited.
 func (t *task) main() {
 	w := t.w
-	<-t.resume
 	defer func() {
 		r := recover()
 		if r != nil && r != errCrashed {
 			w.panicked = fmt.Sprintf("sim: task %s on node %s panicked: %v\n%s", t.name, t.node.name, r, debug.Stack())
 		}
 		w.taskExit(t)
-		w.handTo(w.next())
 	}()
 	if !t.killed {
 		t.fn()

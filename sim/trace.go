@@ -60,6 +60,23 @@ func (t *tracer) str(s string) {
 	t.h = h
 }
 
+// str2 mixes in the concatenation a+b, as str(a+b) does, without
+// building it.
+func (t *tracer) str2(a, b string) {
+	h := t.h
+	for i := 0; i < len(a); i++ {
+		h ^= uint64(a[i])
+		h *= fnvPrime
+	}
+	for i := 0; i < len(b); i++ {
+		h ^= uint64(b[i])
+		h *= fnvPrime
+	}
+	h ^= 0xff
+	h *= fnvPrime
+	t.h = h
+}
+
 // add appends one entry: a kind, the true time, two numbers and a string.
 func (w *World) trace(k traceKind, a, b uint64, s string) {
 	t := &w.tr

@@ -35,6 +35,8 @@ type World struct {
 	msgSeq   uint64
 	inFlight int
 
+	idle []*worker // goroutines of ended tasks, for the next ones
+
 	foreign    []foreignWait
 	foreignCtx []*simCtx
 
