@@ -10,6 +10,7 @@ import (
 )
 
 func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
+	tuneGC()
 	fs := newFlags("explore")
 	cf := addConfigFlags(fs)
 	seeds := fs.Int("seeds", 100, "number of seeds")

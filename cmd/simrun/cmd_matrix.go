@@ -16,6 +16,7 @@ import (
 const defaultMatrixSeeds = 20
 
 func cmdMatrix(args []string, stdout, stderr io.Writer) (int, error) {
+	tuneGC()
 	fs := newFlags("matrix")
 	seeds := fs.Int("seeds", defaultMatrixSeeds, "seeds per cell")
 	from := fs.Uint64("from", 1, "first seed")
