@@ -105,35 +105,44 @@ const (
 	extendScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`
 )
 
-// newValue draws a 128-bit owner value, as 32 hex digits.
+// newValue draws a 128-bit owner value, as 32 hex digits: the two draws'
+// 16 zero-padded lower-case digits each, as fmt's %016x%016x writes them.
 func newValue(r *rand.Rand) string {
-	return fmt.Sprintf("%016x%016x", r.Uint64(), r.Uint64())
+	var b [32]byte
+	putHex16(b[:16], r.Uint64())
+	putHex16(b[16:], r.Uint64())
+	return string(b[:])
+}
+
+// putHex16 writes v as 16 lower-case hex digits into b.
+func putHex16(b []byte, v uint64) {
+	const digits = "0123456789abcdef"
+	for i := 15; i >= 0; i-- {
+		b[i] = digits[v&0xf]
+		v >>= 4
+	}
 }
 
 // millis renders d as whole milliseconds for PX/PEXPIRE. Every argument is
 // sent as a string, so any Conn sees the bytes real Redis would.
 func millis(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
 
-// numKeysArgs are EVAL's small numkeys arguments, already boxed.
-var numKeysArgs = [...]any{"0", "1", "2", "3"}
+// numKeysArgs are EVAL's small numkeys arguments.
+var numKeysArgs = [...]string{"0", "1", "2", "3"}
 
 // eval runs script with one or more keys and arguments.
 func eval(ctx context.Context, c Conn, script string, keys []string, args ...string) (any, error) {
-	cmd := make([]any, 0, 3+len(keys)+len(args))
-	var numKeys any
+	cmd := make([]string, 0, 3+len(keys)+len(args))
+	var numKeys string
 	if n := len(keys); n < len(numKeysArgs) {
-		numKeys = numKeysArgs[n] // boxed once: no allocation
+		numKeys = numKeysArgs[n]
 	} else {
 		numKeys = strconv.Itoa(n)
 	}
 	cmd = append(cmd, "EVAL", script, numKeys)
-	for _, k := range keys {
-		cmd = append(cmd, k)
-	}
-	for _, a := range args {
-		cmd = append(cmd, a)
-	}
-	return c.Do(ctx, cmd...)
+	cmd = append(cmd, keys...)
+	cmd = append(cmd, args...)
+	return do(ctx, c, cmd...)
 }
 
 // intReply interprets an integer reply.

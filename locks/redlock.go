@@ -192,6 +192,7 @@ func (l *Redlock) Quorum() int { return l.quorum }
 func (l *Redlock) Lock(ctx context.Context) (Lease, error) {
 	r := l.rt.Rand()
 	value := newValue(r)
+	px := millis(l.expiry)
 	for i := 0; i < l.tries; i++ {
 		if i != 0 {
 			if err := l.rt.Sleep(ctx, l.delay(i, r)); err != nil {
@@ -200,7 +201,7 @@ func (l *Redlock) Lock(ctx context.Context) (Lease, error) {
 		}
 		start := l.rt.Now()
 		n, err := l.round(ctx, func(ctx context.Context, c Conn) (bool, error) {
-			return okReply(c.Do(ctx, "SET", l.key, value, "NX", "PX", millis(l.expiry)))
+			return okReply(do(ctx, c, "SET", l.key, value, "NX", "PX", px))
 		})
 		if n == 0 && err != nil {
 			return Lease{}, fmt.Errorf("redlock %q: %w", l.key, notAcquired(err, "round %d: no node granted", i+1))
@@ -282,20 +283,23 @@ func release(ctx context.Context, c Conn, key, value string) (bool, error) {
 func (l *Redlock) round(ctx context.Context, f func(ctx context.Context, c Conn) (bool, error)) (int, error) {
 	ctx, cancel := l.rt.WithTimeout(ctx, l.timeout)
 	defer cancel()
-	oks := make([]bool, len(l.conns))
-	errs := make([]error, len(l.conns))
+	type result struct {
+		ok  bool
+		err error
+	}
+	res := make([]result, len(l.conns))
 	g := l.rt.Group()
 	for i, c := range l.conns {
-		g.Go(func() { oks[i], errs[i] = f(ctx, c) })
+		g.Go(func() { res[i].ok, res[i].err = f(ctx, c) })
 	}
 	g.Wait()
 	n := 0
 	var failed []error
-	for i, ok := range oks {
-		if ok {
+	for i, r := range res {
+		if r.ok {
 			n++
-		} else if errs[i] != nil {
-			failed = append(failed, fmt.Errorf("node %d: %w", i, errs[i]))
+		} else if r.err != nil {
+			failed = append(failed, fmt.Errorf("node %d: %w", i, r.err))
 		}
 	}
 	return n, errors.Join(failed...)

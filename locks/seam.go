@@ -69,6 +69,29 @@ type Conn interface {
 	Do(ctx context.Context, args ...any) (any, error)
 }
 
+// StringConn is an optional fast form of Conn for commands whose arguments
+// are all strings, as every command of this package is: the locks call
+// DoStrings instead of Do when their Conn implements it, which spares boxing
+// each argument. DoStrings(ctx, args...) must behave exactly as Do with the
+// same arguments as []any, replies and errors included. The locks pass a
+// slice they do not touch afterwards, so an implementation may keep it.
+type StringConn interface {
+	DoStrings(ctx context.Context, args ...string) (any, error)
+}
+
+// do sends one command of string arguments on c, through DoStrings when c
+// implements StringConn. args must be a slice nobody modifies afterwards.
+func do(ctx context.Context, c Conn, args ...string) (any, error) {
+	if sc, ok := c.(StringConn); ok {
+		return sc.DoStrings(ctx, args...)
+	}
+	boxed := make([]any, len(args))
+	for i, a := range args {
+		boxed[i] = a
+	}
+	return c.Do(ctx, boxed...)
+}
+
 // ErrNil is the nil reply of Redis, as a Conn returns it. It is go-redis's
 // redis.Nil, so errors.Is works on replies of either world.
 var ErrNil = redis.Nil

@@ -73,7 +73,7 @@ func NewSetnx(rt Runtime, conn Conn, opts SetnxOptions) (*SetnxLock, error) {
 // again until someone deletes it. The lease has no Validity and no token.
 func (l *SetnxLock) Lock(ctx context.Context) (Lease, error) {
 	value, _, _, err := acquireLoop(ctx, l.rt, l.retry, l.timeout, func(ctx context.Context, value string) (bool, int64, error) {
-		n, err := intReply(l.conn.Do(ctx, "SETNX", l.key, value))
+		n, err := intReply(do(ctx, l.conn, "SETNX", l.key, value))
 		return n == 1, 0, err
 	})
 	if err != nil {
@@ -92,7 +92,7 @@ func (l *SetnxLock) Unlock(ctx context.Context, lease Lease) error {
 	}
 	ctx, cancel := withTimeout(l.rt, ctx, l.timeout)
 	defer cancel()
-	n, err := intReply(l.conn.Do(ctx, "DEL", l.key))
+	n, err := intReply(do(ctx, l.conn, "DEL", l.key))
 	if err != nil {
 		return fmt.Errorf("setnx %q: unlock: %w", l.key, err)
 	}

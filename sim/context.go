@@ -129,6 +129,9 @@ func (c *simCtx) addWaiter(wt waiter) {
 		clear(c.waiters[len(keep):])
 		c.waiters = keep
 	}
+	if c.waiters == nil {
+		c.waiters = make([]waiter, 0, 8) // a redlock round's tasks, in one allocation
+	}
 	c.waiters = append(c.waiters, wt)
 }
 

@@ -27,6 +27,9 @@ package sim
 // before. A fast EVAL caches its script in miniredis (SCRIPT LOAD), as an
 // interpreted one does, so a later EVALSHA finds it.
 //
+// The plain SET key value NX PX ms of redlock takes a direct path too
+// (fastSetNX), under the same conditions.
+//
 // The interpreter still runs (so that every reply, error text and partial
 // effect is miniredis's own):
 //   - for every other script, EVAL_RO and EVALSHA_RO;
@@ -92,6 +95,34 @@ type scriptState struct {
 	x        fastCall     // scratch for the script being run
 	loaded   uint32       // bit i: fastScripts.list[i] is in m's script cache
 	stateful map[*server.Peer]bool
+
+	// Set by exec for the command it runs, nil otherwise: the database,
+	// already ticked to the command's instant (the clock does not move
+	// during a command, so another tick would do nothing), and the
+	// client's connection, whose replies go to the node's buffer out and
+	// which holds nothing unflushed.
+	db      *miniredis.RedisDB
+	outPeer *server.Peer
+	out     *bytes.Buffer
+}
+
+// db0 returns the database of the command being run.
+func (st *scriptState) db0() *miniredis.RedisDB {
+	if st.db != nil {
+		return st.db
+	}
+	return st.m.DB(0)
+}
+
+// raw writes the reply bytes s to peer: directly to the node's buffer when
+// peer is the connection of the command exec runs, which is what the
+// peer's writer would do, without the formatting.
+func (st *scriptState) raw(peer *server.Peer, s string) {
+	if peer == st.outPeer {
+		st.out.WriteString(s)
+		return
+	}
+	peer.WriteRaw(s)
 }
 
 func (st *scriptState) reset(m *miniredis.Miniredis) {
@@ -118,6 +149,8 @@ func (rn *RedisNode) dispatch(peer *server.Peer, args []string) {
 			return
 		}
 		st.interpreted++
+	} else if len(args) == 6 && rn.fastSetNX(peer, args) {
+		return
 	}
 	rn.m.Server().Dispatch(peer, args)
 	switch {
@@ -345,6 +378,12 @@ func atoi64(b []byte) (int64, bool) {
 // before writing anything.
 func (x *fastCall) reply(r subReply) bool {
 	switch {
+	case r.kind == '+' && string(r.str) == "OK":
+		x.st.raw(x.peer, "+OK\r\n") // the bytes of WriteInline("OK")
+	case r.kind == ':' && r.n == 0:
+		x.st.raw(x.peer, ":0\r\n") // the bytes of WriteInt
+	case r.kind == ':' && r.n == 1:
+		x.st.raw(x.peer, ":1\r\n")
 	case r.kind == '+':
 		x.peer.WriteInline(string(r.str))
 	case r.kind == ':' && r.n > -maxLuaInt && r.n < maxLuaInt:
@@ -381,12 +420,12 @@ func runLuaAcquire(x *fastCall) bool {
 		return false
 	}
 	if r.n != 0 {
-		x.peer.WriteNull()
+		x.st.raw(x.peer, "$-1\r\n") // WriteNull on RESP2
 		return true
 	}
 	// SET fails (bad PX) before writing anything; the interpreter then
 	// replies with its own error text.
-	return x.reply(x.st.call("SET", x.keys[0], x.argv[0], "PX", x.argv[1]))
+	return x.reply(x.st.setPX(x.keys[0], x.argv[0], x.argv[1]))
 }
 
 // runFencedAcquire is
@@ -406,7 +445,7 @@ func runFencedAcquire(x *fastCall) bool {
 		return false
 	}
 	if r.n != 0 {
-		x.peer.WriteNull()
+		x.st.raw(x.peer, "$-1\r\n") // WriteNull on RESP2
 		return true
 	}
 	if key == tokenKey {
@@ -422,7 +461,7 @@ func runFencedAcquire(x *fastCall) bool {
 			return false
 		}
 	}
-	if r = st.call("SET", key, x.argv[0], "PX", x.argv[1]); r.kind != '+' {
+	if r = st.setPX(key, x.argv[0], x.argv[1]); r.kind != '+' {
 		return false // nothing written
 	}
 	r = st.call("INCR", tokenKey)
@@ -444,10 +483,10 @@ func runRelease(x *fastCall) bool {
 		return false // WRONGTYPE: the script fails before writing
 	}
 	if !is {
-		x.peer.WriteInt(0)
+		x.st.raw(x.peer, ":0\r\n") // WriteInt(0)
 		return true
 	}
-	r := st.call("DEL", x.keys[0])
+	r := st.del(x.keys[0])
 	if r.kind != ':' {
 		return false
 	}
@@ -466,9 +505,39 @@ func runExtend(x *fastCall) bool {
 		return false
 	}
 	if !is {
-		x.peer.WriteInt(0)
+		x.st.raw(x.peer, ":0\r\n") // WriteInt(0)
 		return true
 	}
 	// PEXPIRE fails (bad milliseconds) before writing anything.
-	return x.reply(st.call("PEXPIRE", x.keys[0], x.argv[1]))
+	return x.reply(st.pexpire(x.keys[0], x.argv[1]))
+}
+
+// fastSetNX runs SET key value NX PX ms, redlock's acquire, directly on
+// the database when the direct writes allow it (fastread.go), with the
+// reply miniredis writes: a nil if the key exists, else OK. It reports
+// whether it did; when it did not, it wrote nothing. Like the script fast
+// path, it is off under WithInterpretedScripts and SetInterpretedScripts,
+// so that the differential tests compare it with miniredis's own SET.
+func (rn *RedisNode) fastSetNX(peer *server.Peer, args []string) bool {
+	st := &rn.scripts
+	if st.dispatch || st.interpret || rn.w.interpretScripts || peer.Resp3 || st.stateful[peer] ||
+		!strings.EqualFold(args[0], "SET") || !strings.EqualFold(args[3], "NX") || !strings.EqualFold(args[4], "PX") {
+		return false
+	}
+	ttl, ok := directMillis(args[5])
+	if !ok {
+		return false
+	}
+	key := args[1]
+	db := st.db0()
+	if db.Exists(key) {
+		st.raw(peer, "$-1\r\n") // WriteNull on RESP2
+		return true
+	}
+	if db.Set(key, args[2]) != nil {
+		panic("sim: SET of a missing key failed")
+	}
+	db.SetTTL(key, ttl)
+	st.raw(peer, "+OK\r\n")
+	return true
 }

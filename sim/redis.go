@@ -3,12 +3,17 @@ package sim
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha1"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/alicebob/miniredis/v2/server"
+
+	"github.com/locksim/locksim/locks"
 )
 
 // RedisNode is a node running one in-process miniredis. Commands run
@@ -242,14 +247,27 @@ func (rn *RedisNode) syncClock() time.Time {
 		// the clock went back: log the latest time seen and the new
 		// baseline, so that a replay ages TTLs exactly as this run did.
 		if rn.lastSeen.After(rn.lastLogged) {
-			rn.log = append(rn.log, logEntry{wall: rn.lastSeen, at: rn.w.now, tick: true})
+			rn.appendLog(logEntry{wall: rn.lastSeen, at: rn.w.now, tick: true})
 		}
-		rn.log = append(rn.log, logEntry{wall: wall, at: rn.w.now, tick: true})
+		rn.appendLog(logEntry{wall: wall, at: rn.w.now, tick: true})
 		rn.lastLogged = wall
 	}
 	rn.lastSeen = wall
 	rn.m.SetTime(wall)
 	return wall
+}
+
+// appendLog appends e to the write log. The log only grows, often to
+// hundreds of thousands of entries, so it doubles its capacity when full,
+// where append would grow a large slice by a quarter and copy it several
+// times as often.
+func (rn *RedisNode) appendLog(e logEntry) {
+	if len(rn.log) == cap(rn.log) {
+		grown := make([]logEntry, len(rn.log), 2*cap(rn.log)+64)
+		copy(grown, rn.log)
+		rn.log = grown
+	}
+	rn.log = append(rn.log, e)
 }
 
 // exec runs one command now and returns its reply.
@@ -270,13 +288,18 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 		}
 	}
 	rn.buf.Reset()
+	st := &rn.scripts
+	if st.m == rn.m { // else dispatch resets the fast path first
+		st.db, st.outPeer, st.out = db, peer, &rn.buf
+	}
 	rn.dispatch(peer, args) // fastpath.go: script fast path, else Dispatch
+	st.db, st.outPeer, st.out = nil, nil, nil
 	peer.Flush()
 	val, err := parseReply(rn.buf.Bytes())
 	rn.commands++
 	w.stats.RedisCommands++
 	if !ci.readOnly {
-		rn.log = append(rn.log, logEntry{args: args, wall: wall, at: w.now})
+		rn.appendLog(logEntry{args: args, wall: wall, at: w.now})
 		rn.lastLogged = wall
 	}
 	for _, k := range keys {
@@ -301,7 +324,13 @@ func (w *World) traceRedis(node int, args []string, val any, err error) {
 	t.u64(uint64(trRedis))
 	t.u64(uint64(w.now))
 	t.u64(uint64(node))
-	for _, a := range args {
+	for i, a := range args {
+		if i == 1 && len(a) > 64 {
+			if id, ok := traceScriptID(args[0], a); ok {
+				t.u64(id) // a locks script: its ID, not its body
+				continue
+			}
+		}
 		t.str(a)
 	}
 	switch v := val.(type) {
@@ -321,4 +350,35 @@ func (w *World) traceRedis(node int, args []string, val any, err error) {
 	if t.text != nil {
 		fmt.Fprintf(t.text, "%s redis %d %q -> %s\n", w.now, node, args, replyString(val, err))
 	}
+}
+
+// traceScripts are the bodies of the scripts of package locks, and the ID
+// the trace hash mixes in instead of the body of an EVAL of one: the first
+// 8 bytes of its SHA-1. Hashing a body costs more than the rest of the
+// command.
+var traceScripts = func() (ts []struct {
+	body string
+	id   uint64
+}) {
+	for _, s := range locks.Scripts() {
+		sum := sha1.Sum([]byte(s.Body))
+		ts = append(ts, struct {
+			body string
+			id   uint64
+		}{s.Body, binary.BigEndian.Uint64(sum[:8])})
+	}
+	return ts
+}()
+
+// traceScriptID returns the trace ID of the script body of an EVAL.
+func traceScriptID(cmd, body string) (uint64, bool) {
+	if len(cmd) != 4 || !strings.EqualFold(cmd, "EVAL") {
+		return 0, false
+	}
+	for _, s := range traceScripts {
+		if s.body == body { // mostly the same bytes, compared by pointer
+			return s.id, true
+		}
+	}
+	return 0, false
 }

@@ -16,9 +16,13 @@ type redisConn struct {
 	from    *Node
 	peer    *server.Peer
 	peerInc uint64
+	spare   *redisCall // a finished call, for the next command
 }
 
-var _ locks.Conn = (*redisConn)(nil)
+var (
+	_ locks.Conn       = (*redisConn)(nil)
+	_ locks.StringConn = (*redisConn)(nil)
+)
 
 // Conn returns a connection from node from to the Redis node: each Do sends
 // the command over the simulated network and waits for the reply. It must be
@@ -33,6 +37,16 @@ func (w *World) Conn(from *Node, rn *RedisNode) locks.Conn { return rn.Conn(from
 // Do sends one command and returns its reply as go-redis shapes it. After a
 // context error, the command may or may not have been executed.
 func (c *redisConn) Do(ctx context.Context, args ...any) (any, error) {
+	sargs := make([]string, len(args))
+	for i, a := range args {
+		sargs[i] = argString(a)
+	}
+	return c.DoStrings(ctx, sargs...)
+}
+
+// DoStrings is Do for string arguments (locks.StringConn). The node keeps
+// args (its write log): the caller must not modify them afterwards.
+func (c *redisConn) DoStrings(ctx context.Context, args ...string) (any, error) {
 	w := c.rn.w
 	t := w.enter()
 	if t.node != c.from {
@@ -41,22 +55,29 @@ func (c *redisConn) Do(ctx context.Context, args ...any) (any, error) {
 	if len(args) == 0 {
 		return nil, fmt.Errorf("redis command: %w", errNoArgs)
 	}
-	sargs := make([]string, len(args))
-	for i, a := range args {
-		sargs[i] = argString(a)
-	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r := &redisCall{c: c, t: t, gen: t.prepare(), args: sargs}
+	r := c.spare
+	if r != nil {
+		c.spare = nil
+	} else {
+		r = new(redisCall)
+	}
+	*r = redisCall{c: c, t: t, gen: t.prepare(), args: args}
 	w.sendMsg(c.from, c.rn.node, r, &r.msg)
 	if t.wait(ctx) != wakeReply {
-		return nil, ctx.Err() // bare, as go-redis returns it
+		return nil, ctx.Err() // bare, as go-redis returns it; r may still be in flight
 	}
-	return r.val, r.err
+	// The reply was delivered: nothing refers to r any more (a message
+	// travels once), so the connection's next command may reuse it.
+	val, err := r.val, r.err
+	*r = redisCall{}
+	c.spare = r
+	return val, err
 }
 
 // redisCall is one command: the request, then the reply, travel as

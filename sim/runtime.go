@@ -87,7 +87,7 @@ func (rt *Runtime) WithCancel(ctx context.Context) (context.Context, context.Can
 
 // Rand returns the calling task's random source, seeded from the World's
 // PRNG when the task was spawned.
-func (rt *Runtime) Rand() *rand.Rand { return rt.w.enter().rng }
+func (rt *Runtime) Rand() *rand.Rand { return rt.w.enter().rand() }
 
 // Group returns a fan-out whose functions run as tasks of the node.
 func (rt *Runtime) Group() locks.Group {
@@ -121,7 +121,10 @@ func (g *group) Go(f func()) {
 	t := w.enter()
 	g.n++
 	g.seq++
-	w.spawn(t.node, t.name+"/go", f, g.done)
+	if t.goName == "" {
+		t.goName = t.name + "/go"
+	}
+	w.spawn(t.node, t.goName, f, g.done)
 }
 
 func (g *group) done() {

@@ -40,8 +40,10 @@ type task struct {
 	name   string
 	node   *Node
 	fn     func()
-	exit   func() // on normal return, not on a kill
-	rng    *rand.Rand
+	exit   func()     // on normal return, not on a kill
+	rng    *rand.Rand // made on first use (Runtime.Rand) from seed
+	seed   [2]uint64  // drawn from the World's PRNG at the spawn
+	goName string     // name+"/go", the name of its Group tasks, once built
 	resume chan struct{}
 
 	state   taskState
@@ -53,6 +55,15 @@ type task struct {
 	reason wakeReason
 	calls  int   // seam calls since the task last blocked
 	sleep  timer // the timer of Sleep, embedded to save an allocation
+}
+
+// rand returns the task's random source, seeded at its spawn: making it
+// lazily changes no draw, as the seed was taken from the World's PRNG then.
+func (t *task) rand() *rand.Rand {
+	if t.rng == nil {
+		t.rng = rand.New(rand.NewPCG(t.seed[0], t.seed[1]))
+	}
+	return t.rng
 }
 
 // fire ends a Sleep.
@@ -78,10 +89,21 @@ func (w *World) spawn(n *Node, name string, fn func(), exit func()) *task {
 		return nil
 	}
 	w.taskSeq++
-	t := &task{
+	var t *task
+	var gen uint64
+	if k := len(w.freeTasks); k > 0 {
+		t = w.freeTasks[k-1]
+		w.freeTasks[k-1] = nil
+		w.freeTasks = w.freeTasks[:k-1]
+		gen = t.gen // kept: a stale wake names an older generation
+	} else {
+		t = new(task)
+	}
+	*t = task{
 		w: w, id: w.taskSeq, name: name, node: n, fn: fn, exit: exit,
-		rng:     rand.New(rand.NewPCG(w.rng.Uint64(), w.rng.Uint64())),
+		seed:    [2]uint64{w.rng.Uint64(), w.rng.Uint64()},
 		nodeIdx: len(n.tasks),
+		gen:     gen,
 	}
 	t.sleep.idx = -1
 	t.sleep.target = t
@@ -274,8 +296,19 @@ func (w *World) taskExit(t *task) {
 		if t.exit != nil {
 			t.exit()
 		}
+		if t.sleep.idx < 0 && !t.sleep.inLocal && len(w.freeTasks) < maxFreeTasks {
+			// Nothing will use t again but a stale waiter, which its
+			// generation voids (wake and live compare it), so a later
+			// spawn may reuse it. A task whose Sleep timer is still
+			// scheduled (killed) or listed by its node (it slept) is
+			// not reused.
+			w.freeTasks = append(w.freeTasks, t)
+		}
 	}
 }
+
+// maxFreeTasks bounds the ended tasks a World keeps for reuse.
+const maxFreeTasks = 256
 
 // killTasks marks every task of n killed and queues it to unwind.
 func (w *World) killTasks(n *Node) {

@@ -35,8 +35,9 @@ const (
 )
 
 // tracer streams the trace into a 64-bit hash (FNV-1a over the bytes of
-// strings, word-at-a-time FNV-style mixing for numbers) and, if asked, as
-// text.
+// strings, word-at-a-time FNV-style mixing for numbers; the body of an EVAL
+// of a locks script is mixed in as its ID, see traceScriptID) and, if
+// asked, as text.
 type tracer struct {
 	h    uint64
 	n    uint64

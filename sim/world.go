@@ -35,7 +35,8 @@ type World struct {
 	msgSeq   uint64
 	inFlight int
 
-	idle []*worker // goroutines of ended tasks, for the next ones
+	idle      []*worker // goroutines of ended tasks, for the next ones
+	freeTasks []*task   // ended tasks, for the next spawns
 
 	foreign    []foreignWait
 	foreignCtx []*simCtx
