@@ -29,10 +29,20 @@ func busyWorld(seed uint64, horizon time.Duration) *World {
 	for _, r := range reds {
 		all = append(all, r.Node())
 	}
+	randomFaults(w, all, horizon, 300*time.Millisecond, 7)
+	return w
+}
+
+// randomFaults schedules faults on nodes drawn from the world's PRNG, one
+// every [0, spacing) of virtual time until horizon: crash and restart,
+// pause, partition and heal, drift, wall step, loss, and (with kinds 7)
+// extra delay. kinds is how many of those kinds are drawn from, in that
+// order.
+func randomFaults(w *World, all []*Node, horizon, spacing time.Duration, kinds int) {
 	rng := w.Rand()
-	for at := time.Duration(0); at < horizon; at += time.Duration(rng.Int64N(int64(300 * time.Millisecond))) {
+	for at := time.Duration(0); at < horizon; at += time.Duration(rng.Int64N(int64(spacing))) {
 		n := all[rng.IntN(len(all))]
-		switch rng.IntN(7) {
+		switch rng.IntN(kinds) {
 		case 0:
 			w.At(at, func() { w.Crash(n) })
 			w.At(at+time.Duration(rng.Int64N(int64(time.Second))), func() { w.Restart(n) })
@@ -59,7 +69,6 @@ func busyWorld(seed uint64, horizon time.Duration) *World {
 			w.At(at+time.Duration(rng.Int64N(int64(time.Second))), func() { w.SetExtraDelay(n, m, 0) })
 		}
 	}
-	return w
 }
 
 // lockWorker loops: acquire a key on a random node with SET NX PX, read it,

@@ -249,32 +249,7 @@ func lockWorld(seed uint64, horizon time.Duration, opts ...Option) *World {
 	for _, r := range reds {
 		all = append(all, r.Node())
 	}
-	rng := w.Rand()
-	for at := time.Duration(0); at < horizon; at += time.Duration(rng.Int64N(int64(400 * time.Millisecond))) {
-		n := all[rng.IntN(len(all))]
-		switch rng.IntN(6) {
-		case 0:
-			w.At(at, func() { w.Crash(n) })
-			w.At(at+time.Duration(rng.Int64N(int64(time.Second))), func() { w.Restart(n) })
-		case 1:
-			w.At(at, func() { w.Pause(n, time.Duration(rng.Int64N(int64(time.Second)))) })
-		case 2:
-			k := 1 + rng.IntN(len(all)-1)
-			a, b := all[:k], all[k:]
-			w.At(at, func() { w.Partition(a, b) })
-			w.At(at+time.Duration(rng.Int64N(int64(time.Second))), w.Heal)
-		case 3:
-			r := (rng.Float64() - 0.5) / 10
-			w.At(at, func() { n.SetDrift(r) })
-		case 4:
-			d := time.Duration(rng.Int64N(int64(2*time.Second))) - 500*time.Millisecond
-			w.At(at, func() { n.StepWall(d) })
-		case 5:
-			p := rng.Float64() / 4
-			m := all[rng.IntN(len(all))]
-			w.At(at, func() { w.SetLoss(n, m, p) })
-		}
-	}
+	randomFaults(w, all, horizon, 400*time.Millisecond, 6)
 	return w
 }
 
