@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/locksim/locksim/internal/redistest"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -297,20 +298,6 @@ func pttlClose(a, b string, tol time.Duration) bool {
 	return d >= -time.Millisecond && d <= tol
 }
 
-// realRedisAddr returns LOCKSIM_REDIS_ADDR; unset, the test skips, except
-// under CI=true, where it fails.
-func realRedisAddr(t *testing.T) string {
-	t.Helper()
-	addr := os.Getenv("LOCKSIM_REDIS_ADDR")
-	if addr == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("LOCKSIM_REDIS_ADDR is unset, and CI=true requires the real-Redis differential test to run")
-		}
-		t.Skip("LOCKSIM_REDIS_ADDR is unset: real-Redis leg of the differential test skipped")
-	}
-	return addr
-}
-
 // runRealDiff runs the sequence on the real server at addr through the
 // production Conn (go-redis v9), then deletes the keys of sp.
 func runRealDiff(t *testing.T, addr string, ops, final []diffOp, sp diffSpace) diffResult {
@@ -377,7 +364,7 @@ func assertVaried(t *testing.T, replies []string) {
 // replies and keyspaces, PTTLs of the real server within the real time the
 // run took (+20ms) of the simulated ones (whose clocks do not move).
 func TestDifferentialRealRedis(t *testing.T) {
-	addr := realRedisAddr(t)
+	addr := redistest.Addr(t)
 	seeds := 3
 	if testing.Short() {
 		seeds = 1

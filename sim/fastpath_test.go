@@ -193,6 +193,21 @@ func TestFastPathEdgeCases(t *testing.T) {
 	}
 }
 
+// replyRecorder sends commands from a task and keeps each reply, or its
+// error's text, in order.
+type replyRecorder struct {
+	conn    locks.Conn
+	replies []any
+}
+
+func (r *replyRecorder) do(args ...any) {
+	v, err := r.conn.Do(context.Background(), args...)
+	if err != nil {
+		v = err.Error()
+	}
+	r.replies = append(r.replies, v)
+}
+
 // The fast path really serves the locks' scripts; SetInterpretedScripts
 // turns it off and on per node.
 func TestFastPathStats(t *testing.T) {
@@ -201,17 +216,9 @@ func TestFastPathStats(t *testing.T) {
 	defer w.Close()
 	rn := w.AddRedisNode("r", PersistNone)
 	c := w.AddNode("c")
-	conn := rn.Conn(c)
-	var replies []any
+	rec := &replyRecorder{conn: rn.Conn(c)}
 	w.Spawn(c, "client", func(rt *Runtime) {
-		ctx := context.Background()
-		do := func(args ...any) {
-			v, err := conn.Do(ctx, args...)
-			if err != nil {
-				v = err.Error()
-			}
-			replies = append(replies, v)
-		}
+		do := rec.do
 		do("EVAL", sc[locks.ScriptFencedAcquire], 2, "k", "k:token", "v", 60000)
 		do("EVAL", sc[locks.ScriptExtend], 1, "k", "v", 120000)
 		do("EVAL", sc[locks.ScriptRelease], 1, "k", "v")
@@ -222,7 +229,7 @@ func TestFastPathStats(t *testing.T) {
 		do("EVAL", releaseScript, 1, "k", "v")
 	})
 	w.Run(time.Minute)
-	assert.Equal(t, []any{int64(1), int64(1), int64(1), "OK", "redis: nil", int64(1)}, replies)
+	assert.Equal(t, []any{int64(1), int64(1), int64(1), "OK", "redis: nil", int64(1)}, rec.replies)
 	fast, interp := rn.ScriptStats()
 	assert.Equal(t, uint64(4), fast)
 	assert.Equal(t, uint64(2), interp)
@@ -345,17 +352,10 @@ func TestFastPathReplay(t *testing.T) {
 		defer w.Close()
 		rn := w.AddRedisNode("r", PersistAlways)
 		c := w.AddNode("c")
-		conn := rn.Conn(c)
-		var replies []any
+		rec := &replyRecorder{conn: rn.Conn(c)}
 		w.Spawn(c, "client", func(rt *Runtime) {
 			ctx := context.Background()
-			do := func(args ...any) {
-				v, err := conn.Do(ctx, args...)
-				if err != nil {
-					v = err.Error()
-				}
-				replies = append(replies, v)
-			}
+			do := rec.do
 			do("EVAL", sc[locks.ScriptFencedAcquire], 2, "k", "t", "v", 60000)
 			do("EVAL", sc[locks.ScriptRelease], 1, "k", "v")
 			do("EVAL", sc[locks.ScriptFencedAcquire], 2, "k", "t", "w", 60000)
@@ -372,7 +372,7 @@ func TestFastPathReplay(t *testing.T) {
 		w.At(6*time.Second, func() { w.Restart(rn.Node()) })
 		w.Run(time.Minute)
 		fast, _ := rn.ScriptStats()
-		return replies, w.TraceHash(), fast
+		return rec.replies, w.TraceHash(), fast
 	}
 	r1, h1, f1 := run()
 	r2, h2, f2 := run(WithInterpretedScripts())
