@@ -77,8 +77,14 @@ func diffScripts(t testing.TB) map[string]string {
 }
 
 // genDiffOps draws a sequence of n commands (after a SCRIPT LOAD of every
-// script, so that EVALSHA finds them on every server).
+// script, so that EVALSHA finds them on every server), with TTLs of 1 to 10
+// minutes.
 func genDiffOps(t testing.TB, seed uint64, n int, sp diffSpace) []diffOp {
+	return genDiffOpsTTL(t, seed, n, sp, 60_000, 540_000)
+}
+
+// genDiffOpsTTL is genDiffOps with TTLs of lo to lo+span milliseconds.
+func genDiffOpsTTL(t testing.TB, seed uint64, n int, sp diffSpace, lo, span int) []diffOp {
 	scripts := diffScripts(t)
 	names := []string{locks.ScriptExtend, locks.ScriptFencedAcquire, locks.ScriptLuaAcquire, locks.ScriptRelease}
 	shas := map[string]string{}
@@ -93,7 +99,7 @@ func genDiffOps(t testing.TB, seed uint64, n int, sp diffSpace) []diffOp {
 		}
 		return values[r.IntN(len(values))]
 	}
-	ttl := func() string { return strconv.Itoa(60_000 + r.IntN(540_000)) } // 1 to 10 minutes
+	ttl := func() string { return strconv.Itoa(lo + r.IntN(span)) }
 	anyKey := func() string {
 		all := sp.all()
 		return all[r.IntN(len(all))]
@@ -173,6 +179,7 @@ type diffResult struct {
 	// sim legs only: the miniredis dump with every key's TTL, and the
 	// node's script counters.
 	dump              string
+	trace             string
 	fast, interpreted uint64
 	// real leg only: how long it took, which bounds how far its PTTLs may
 	// have aged.
@@ -232,9 +239,19 @@ func runDiffLeg(ctx context.Context, conn locks.Conn, ops, final []diffOp) ([]st
 // noticeably).
 func runSimDiff(t testing.TB, leg string, seed uint64, ops, final []diffOp, opts ...Option) diffResult {
 	t.Helper()
+	return runSimDiffWith(t, leg, seed, ops, final, nil, nil, opts...)
+}
+
+// runSimDiffWith is runSimDiff with setup called before the run and after
+// called once the driver has finished, before the keyspace is dumped.
+func runSimDiffWith(t testing.TB, leg string, seed uint64, ops, final []diffOp, setup, after func(*World, *RedisNode), opts ...Option) diffResult {
+	t.Helper()
 	w := NewWorld(seed, append([]Option{WithLatency(Latency{})}, opts...)...)
 	defer w.Close()
 	rn := w.AddRedisNode("redis", PersistAlways)
+	if setup != nil {
+		setup(w, rn)
+	}
 	c := w.AddNode("client")
 	conn := rn.Conn(c)
 	res := diffResult{leg: leg}
@@ -247,6 +264,9 @@ func runSimDiff(t testing.TB, leg string, seed uint64, ops, final []diffOp, opts
 	w.Run(24 * time.Hour)
 	require.NoError(t, err, leg)
 	require.True(t, done, "%s: the driver did not finish", leg)
+	if after != nil {
+		after(w, rn)
+	}
 	rn.Sync()
 	m := rn.Miniredis()
 	var b strings.Builder
@@ -255,6 +275,7 @@ func runSimDiff(t testing.TB, leg string, seed uint64, ops, final []diffOp, opts
 		fmt.Fprintf(&b, "ttl %s %v\n", k, m.TTL(k))
 	}
 	res.dump = b.String()
+	res.trace = w.TraceHash()
 	res.fast, res.interpreted = rn.ScriptStats()
 	return res
 }
@@ -343,6 +364,45 @@ func TestDifferentialSimModes(t *testing.T) {
 				assertVaried(t, fast.replies)
 			})
 		}
+	}
+}
+
+// TestDifferentialSimModesExpiring compares the fast path with the
+// interpreter where keys expire all the time: TTLs of 2 to 60ms against the
+// default latency, the Redis node's wall clock stepped forward and back
+// and drifting, then a crash and a restart replaying the write log. The
+// fast path leaves TTLs unaged between ticks (aging.go); replies, the
+// keyspace after the replay, and the traces (every expiry included) must
+// be those of the interpreter, which ticks for every command.
+func TestDifferentialSimModesExpiring(t *testing.T) {
+	seeds := 4
+	if testing.Short() {
+		seeds = 1
+	}
+	setup := func(w *World, rn *RedisNode) {
+		n := rn.Node()
+		w.At(2*time.Second, func() { n.StepWall(30 * time.Millisecond) })
+		w.At(4*time.Second, func() { n.StepWall(-25 * time.Millisecond) })
+		w.At(5*time.Second, func() { n.SetDrift(0.01) })
+		w.At(7*time.Second, func() { n.StepWall(-3 * time.Millisecond) })
+	}
+	after := func(w *World, rn *RedisNode) {
+		w.Crash(rn.Node())
+		w.Restart(rn.Node())
+	}
+	for s := range uint64(seeds) {
+		t.Run(fmt.Sprintf("seed%d", s), func(t *testing.T) {
+			sp := newDiffSpace("exp:")
+			ops := genDiffOpsTTL(t, 50+s, diffOpsPerRun, sp, 2, 58)
+			final := finalOps(sp)
+			lat := WithLatency(DefaultLatency)
+			fast := runSimDiffWith(t, "sim-fast", s, ops, final, setup, after, lat)
+			interp := runSimDiffWith(t, "sim-interpreted", s, ops, final, setup, after, lat, WithInterpretedScripts())
+			require.NoError(t, compareDiff(ops, final, fast, interp, 0))
+			require.Equal(t, interp.trace, fast.trace, "fast path and interpreter traces differ")
+			assert.Zero(t, fast.interpreted, "the fast leg interpreted a script")
+			assertVaried(t, fast.replies)
+		})
 	}
 }
 

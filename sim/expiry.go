@@ -73,14 +73,19 @@ func (rn *RedisNode) retrack(keys []string) {
 }
 
 // retrackKey is retrack of one key; db, if not nil, is the database of
-// rn.m whose clock the caller ticked at the current wall clock.
+// rn.m as the current command sees it (aging.go).
 func (rn *RedisNode) retrackKey(db *miniredis.RedisDB, k string) {
 	var ttl time.Duration // 0 for a missing key
 	if db != nil {
-		ttl = db.TTL(k)
+		ttl = rn.scripts.liveTTL(db, k)
 	} else {
 		ttl = rn.m.TTL(k)
 	}
+	rn.retrackTTL(k, ttl)
+}
+
+// retrackTTL follows key k whose TTL is now ttl (none if not positive).
+func (rn *RedisNode) retrackTTL(k string, ttl time.Duration) {
 	if ttl <= 0 {
 		rn.untrack(k)
 		return
@@ -120,7 +125,7 @@ func (rn *RedisNode) untrack(k string) {
 
 // probe looks at a tracked key when the node's clock reaches its deadline.
 func (rn *RedisNode) probe(k string) {
-	if rn.m == nil {
+	if rn.m == nil || rn.tryProbe(k) {
 		return
 	}
 	rn.syncClock()

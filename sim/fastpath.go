@@ -51,6 +51,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/alicebob/miniredis/v2/server"
@@ -104,6 +105,10 @@ type scriptState struct {
 	db      *miniredis.RedisDB
 	outPeer *server.Peer
 	out     *bytes.Buffer
+
+	// pending is how far the command's instant is ahead of miniredis's
+	// TTL baseline (aging.go): 0 unless exec runs the command unaged.
+	pending time.Duration
 }
 
 // db0 returns the database of the command being run.
@@ -153,6 +158,7 @@ func (rn *RedisNode) dispatch(peer *server.Peer, args []string) {
 		return
 	}
 	rn.m.Server().Dispatch(peer, args)
+	st.aged()
 	switch {
 	case isEval || isSHA:
 	case connStateCommand(name):
@@ -313,6 +319,7 @@ func (st *scriptState) call(args ...string) subReply {
 	st.cmd = append(st.cmd[:0], args...)
 	st.buf.Reset()
 	st.m.Server().Dispatch(st.peer, st.cmd)
+	st.aged()
 	st.peer.Flush()
 	return parseSub(st.buf.Bytes())
 }
@@ -537,7 +544,7 @@ func (rn *RedisNode) fastSetNX(peer *server.Peer, args []string) bool {
 	if db.Set(key, args[2]) != nil {
 		panic("sim: SET of a missing key failed")
 	}
-	db.SetTTL(key, ttl)
+	db.SetTTL(key, ttl+st.pending)
 	st.raw(peer, "+OK\r\n")
 	return true
 }

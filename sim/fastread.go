@@ -87,7 +87,7 @@ func (st *scriptState) setPX(key, value, ms string) subReply {
 	if db.Set(key, value) != nil { // a key of another type: SET replaces it
 		return st.call("SET", key, value, "PX", ms)
 	}
-	db.SetTTL(key, ttl)
+	db.SetTTL(key, ttl+st.pending)
 	return subReply{kind: '+', str: okBytes}
 }
 
@@ -112,7 +112,7 @@ func (st *scriptState) pexpire(key, ms string) subReply {
 	db := st.db0()
 	r := subReply{kind: ':'}
 	if db.Exists(key) {
-		db.SetTTL(key, ttl)
+		db.SetTTL(key, ttl+st.pending)
 		r.n = 1
 	}
 	return r

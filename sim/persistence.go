@@ -63,28 +63,18 @@ func (p *Persistence) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// logEntry is one entry of a Redis node's write log: a command that was not
-// read-only, or (tick) the latest wall time seen before the node's clock
-// stepped back, so that a replay ages TTLs exactly as the original run.
-type logEntry struct {
-	args []string
-	wall time.Time     // the node's wall clock when it ran
-	at   time.Duration // true time it ran (and was acknowledged)
-	tick bool
-}
-
-// surviving returns the prefix of log that p keeps after a crash at crashAt.
-func (p Persistence) surviving(log []logEntry, crashAt time.Duration) []logEntry {
+// surviving returns the part of log that p keeps after a crash at crashAt.
+func (p Persistence) surviving(log *writeLog, crashAt time.Duration) writeLog {
 	switch p {
 	case PersistAlways:
-		return log
+		return log.prefix(log.Len())
 	case PersistEverysec:
 		cut := crashAt - EverysecWindow
-		n := len(log)
-		for n > 0 && log[n-1].at > cut {
+		n := log.Len()
+		for n > 0 && log.at(n-1) > cut {
 			n--
 		}
-		return log[:n]
+		return log.prefix(n)
 	}
-	return nil
+	return writeLog{}
 }

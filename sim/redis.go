@@ -27,8 +27,9 @@ type RedisNode struct {
 	m       *miniredis.Miniredis // nil while crashed
 	buf     bytes.Buffer
 
-	log         []logEntry
+	log         writeLog
 	lastSeen    time.Time // wall clock of the last access
+	aging       aging     // when miniredis last aged its TTLs (aging.go)
 	lastLogged  time.Time // wall clock of the last log entry
 	crashAt     time.Duration
 	keysAtCrash []crashKey
@@ -64,7 +65,7 @@ func (w *World) AddRedisNode(name string, p Persistence) *RedisNode {
 	n := w.AddNode(name)
 	rn := &RedisNode{w: w, node: n, persist: p, trackIdx: map[string]int{}, info: map[string]cmdInfo{}}
 	n.redis = rn
-	rn.start(nil)
+	rn.start(writeLog{})
 	return rn
 }
 
@@ -166,15 +167,18 @@ func newMiniredis(wall time.Time, seed int) *miniredis.Miniredis {
 }
 
 // start makes a fresh miniredis and replays log into it.
-func (rn *RedisNode) start(log []logEntry) {
-	wall := rn.node.WallNow()
-	first := wall
-	if len(log) > 0 {
-		first = log[0].wall
+func (rn *RedisNode) start(log writeLog) {
+	first := rn.node.WallNow()
+	n := log.Len()
+	if n > 0 {
+		first = log.entry(0).wall
 	}
 	rn.m = newMiniredis(first, int(rn.w.rng.Int64()))
 	peer := server.NewPeer(bufio.NewWriter(io.Discard))
-	for _, e := range log {
+	last := first
+	for i := range n {
+		e := log.entry(i)
+		last = e.wall
 		rn.m.SetTime(e.wall)
 		if e.tick {
 			rn.m.DB(0)
@@ -183,11 +187,7 @@ func (rn *RedisNode) start(log []logEntry) {
 		rn.dispatch(peer, e.args) // fastpath.go
 	}
 	rn.log = log
-	rn.lastSeen, rn.lastLogged = first, first
-	if len(log) > 0 {
-		last := log[len(log)-1].wall
-		rn.lastSeen, rn.lastLogged = last, last
-	}
+	rn.lastSeen, rn.lastLogged = last, last
 	rn.syncClock()
 }
 
@@ -215,14 +215,15 @@ func (rn *RedisNode) crash() {
 	rn.tracked = nil
 	clear(rn.trackIdx)
 	rn.m = nil
+	rn.aging.forget()
 }
 
 func (rn *RedisNode) restart() {
-	log := rn.persist.surviving(rn.log, rn.crashAt)
-	rn.start(log[:len(log):len(log)])
+	log := rn.persist.surviving(&rn.log, rn.crashAt)
+	rn.start(log)
 	w := rn.w
-	w.trace(trFault, uint64(rn.node.id), uint64(len(log)), "redis replay")
-	w.emit(Event{Kind: EvRedisRestored, Node: rn.node.name, N: len(log), Wall: rn.node.WallNow()})
+	w.trace(trFault, uint64(rn.node.id), uint64(log.Len()), "redis replay")
+	w.emit(Event{Kind: EvRedisRestored, Node: rn.node.name, N: log.Len(), Wall: rn.node.WallNow()})
 	for _, ck := range rn.keysAtCrash {
 		if rn.m.Exists(ck.key) {
 			continue
@@ -238,73 +239,65 @@ func (rn *RedisNode) restart() {
 	rn.retrack(rn.m.Keys())
 }
 
-// syncClock sets the miniredis clock to the node's wall clock. When the
-// clock went back, it logs the latest time seen and the new one, for
-// replays.
+// syncClock sets the miniredis clock to the node's wall clock and ages its
+// TTLs to it (a tick), so that miniredis's TTL baseline is the wall clock now
+// (aging.go). When the clock went back, it first ages TTLs to the latest
+// time seen, then logs that time and the new one, for replays.
 func (rn *RedisNode) syncClock() time.Time {
 	wall := rn.node.WallNow()
 	if wall.Before(rn.lastSeen) {
+		// a command may have left the TTLs unaged since an earlier
+		// instant (aging.go); SetTime back would drop that ageing.
+		rn.m.DB(0)
 		// the clock went back: log the latest time seen and the new
 		// baseline, so that a replay ages TTLs exactly as this run did.
 		if rn.lastSeen.After(rn.lastLogged) {
-			rn.appendLog(logEntry{wall: rn.lastSeen, at: rn.w.now, tick: true})
+			rn.log.addTick(rn.lastSeen, rn.w.now)
 		}
-		rn.appendLog(logEntry{wall: wall, at: rn.w.now, tick: true})
+		rn.log.addTick(wall, rn.w.now)
 		rn.lastLogged = wall
 	}
 	rn.lastSeen = wall
 	rn.m.SetTime(wall)
+	rn.aging.ticked(rn.m.DB(0), wall)
 	return wall
-}
-
-// appendLog appends e to the write log. The log only grows, often to
-// hundreds of thousands of entries, so it doubles its capacity when full,
-// where append would grow a large slice by a quarter and copy it several
-// times as often.
-func (rn *RedisNode) appendLog(e logEntry) {
-	if len(rn.log) == cap(rn.log) {
-		grown := make([]logEntry, len(rn.log), 2*cap(rn.log)+64)
-		copy(grown, rn.log)
-		rn.log = grown
-	}
-	rn.log = append(rn.log, e)
 }
 
 // exec runs one command now and returns its reply.
 func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, error) {
 	w := rn.w
-	wall := rn.syncClock()
 	ci := rn.cmdInfo(args[0])
 	keys := commandKeys(ci.keys, args)
-	var db *miniredis.RedisDB
-	if len(keys) > 0 {
-		// One tick of the miniredis clock (expiring what is due) serves
-		// the probes before and after the command: the clock does not
-		// move in between, so the accessors' own ticks would be no-ops.
-		// A command that names no key is not ticked here, as before.
-		db = rn.m.DB(0)
-		for _, k := range keys {
-			rn.noteGoneKey(db, k)
-		}
+	// The database, aged to the command's instant or (aging.go) left
+	// unaged with the TTLs it names still alive: the clock does not move
+	// during a command, so the accessors' own ticks would do nothing.
+	wall, db := rn.clockFor(args, keys)
+	for _, k := range keys {
+		rn.noteGoneKey(db, k)
 	}
 	rn.buf.Reset()
 	st := &rn.scripts
 	if st.m == rn.m { // else dispatch resets the fast path first
 		st.db, st.outPeer, st.out = db, peer, &rn.buf
 	}
+	interpreted := st.interpreted
 	rn.dispatch(peer, args) // fastpath.go: script fast path, else Dispatch
 	st.db, st.outPeer, st.out = nil, nil, nil
+	if ci.keys == keysNone || st.interpreted != interpreted {
+		rn.aging.forget() // it may have swapped databases (SWAPDB in EXEC or a script)
+	}
 	peer.Flush()
 	val, err := parseReply(rn.buf.Bytes())
 	rn.commands++
 	w.stats.RedisCommands++
 	if !ci.readOnly {
-		rn.appendLog(logEntry{args: args, wall: wall, at: w.now})
+		rn.log.add(args, wall, w.now)
 		rn.lastLogged = wall
 	}
 	for _, k := range keys {
 		rn.retrackKey(db, k)
 	}
+	rn.aging.done(st, wall)
 	if ci.rescan {
 		rn.rescan()
 	}

@@ -1,0 +1,160 @@
+package sim
+
+import (
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+)
+
+// TTL ageing without a tick per command.
+//
+// With ClockTTL, miniredis stores each key's TTL as the time remaining, and
+// a tick (any access through the Miniredis, or a dispatched command that
+// touches a database) subtracts the wall time elapsed since the previous
+// tick from every TTL and deletes the keys it brings to zero. A tick lists
+// and sorts every key: it was a quarter of a SET NX PX round trip.
+//
+// So the commands of the fast path (SET key value NX PX, and the scripts of
+// package locks) leave the TTLs unaged when they can. The node records the
+// wall clock of the last tick, the baseline: a stored TTL s then means
+// s − (now − baseline) remaining, a TTL written now is stored as
+// ttl + (now − baseline), and the next tick, whoever does it, subtracts the
+// whole time elapsed since the baseline, which makes both exact. A command
+// runs unaged only if
+//   - every key it names is absent, or alive at its instant (a key the
+//     pending ageing would expire is still in the map, so the command ticks
+//     first), and holds no hash (hash fields have TTLs of their own);
+//   - the clock did not go back since the last access;
+//   - the node's miniredis was not handed out (RedisNode.Miniredis) and
+//     scripts are not forced through the interpreter.
+//
+// A fast-path command that dispatches to miniredis (the fenced acquire's GET
+// and INCR, SCRIPT EXISTS and LOAD, the interpreter when the fast path
+// declines) ticks right after, and writes TTLs unadjusted from then on. A
+// probe of a tracked key at its deadline deletes just that key, as the tick
+// would (tryProbe).
+//
+// Replies, keyspaces, TTLs, expiry events and traces are those of a tick per
+// command (the differential and determinism tests check it); the only
+// difference is inside miniredis, which keeps an expired key in its map
+// until the next tick, where no command can see it.
+
+// aging is when a Redis node's miniredis last aged its TTLs.
+type aging struct {
+	db *miniredis.RedisDB // database 0 at the last tick; nil: tick before trusting at
+	at time.Time          // the node's wall clock at the last tick: the TTL baseline
+}
+
+// ticked records a tick at wall, which returned db.
+func (a *aging) ticked(db *miniredis.RedisDB, wall time.Time) { a.db, a.at = db, wall }
+
+// forget makes the next command tick: the database may have been swapped
+// (SWAPDB, in a transaction or a script) or the miniredis replaced.
+func (a *aging) forget() { a.db = nil }
+
+// clockFor brings the miniredis clock to the node's wall clock for a
+// command that names keys, and returns that instant and database 0: aged
+// (a tick) or, for a fast-path command that can run unaged, with the pending
+// ageing in rn.scripts.pending.
+func (rn *RedisNode) clockFor(args, keys []string) (time.Time, *miniredis.RedisDB) {
+	st := &rn.scripts
+	db := rn.aging.db
+	if db != nil && st.m == rn.m && !st.dispatch && !st.interpret && !rn.w.interpretScripts && fastCandidate(args) {
+		wall := rn.node.WallNow()
+		pending := wall.Sub(rn.aging.at)
+		if !wall.Before(rn.lastSeen) && unexpired(db, keys, pending) {
+			rn.lastSeen = wall
+			rn.m.SetTime(wall) // for LRU stamps; the TTL baseline stays
+			st.pending = pending
+			return wall, db
+		}
+	}
+	wall := rn.syncClock()
+	return wall, rn.aging.db
+}
+
+// done ends a command: if anything ticked during it (pending is then 0),
+// the baseline is its instant.
+func (a *aging) done(st *scriptState, wall time.Time) {
+	if st.pending == 0 {
+		a.at = wall
+	}
+	st.pending = 0
+}
+
+// fastCandidate reports whether a command may take the fast path:
+// SET key value NX PX ms, EVAL or EVALSHA.
+func fastCandidate(args []string) bool {
+	switch len(args[0]) {
+	case 3:
+		return len(args) == 6 && strings.EqualFold(args[0], "SET")
+	case 4:
+		return len(args) >= 3 && strings.EqualFold(args[0], "EVAL")
+	case 7:
+		return len(args) >= 3 && strings.EqualFold(args[0], "EVALSHA")
+	}
+	return false
+}
+
+// unexpired reports whether none of keys expires within pending of db's TTL
+// baseline and none is a hash.
+func unexpired(db *miniredis.RedisDB, keys []string, pending time.Duration) bool {
+	for _, k := range keys {
+		if ttl := db.TTL(k); ttl > 0 && ttl <= pending {
+			return false
+		}
+		if pending > 0 && db.Type(k) == "hash" {
+			return false
+		}
+	}
+	return true
+}
+
+// aged makes miniredis age its TTLs now, after a command of the fast path
+// dispatched to it (which may or may not have ticked).
+func (st *scriptState) aged() {
+	if st.pending > 0 {
+		st.m.DB(0)
+		st.pending = 0
+	}
+}
+
+// liveTTL is the TTL of key in db as a command sees it: what miniredis
+// stores, less the pending ageing (0 if the key has none).
+func (st *scriptState) liveTTL(db *miniredis.RedisDB, key string) time.Duration {
+	ttl := db.TTL(key)
+	if ttl > 0 {
+		ttl -= st.pending
+	}
+	return ttl
+}
+
+// tryProbe looks at a tracked key at its deadline without a tick, and
+// reports whether it could: the expired key alone is deleted, as the tick
+// would delete it.
+func (rn *RedisNode) tryProbe(k string) bool {
+	db := rn.aging.db
+	if db == nil || rn.scripts.dispatch {
+		return false
+	}
+	wall := rn.node.WallNow()
+	if wall.Before(rn.lastSeen) {
+		return false
+	}
+	rn.lastSeen = wall
+	rn.m.SetTime(wall)
+	ttl := db.TTL(k)
+	switch pending := wall.Sub(rn.aging.at); {
+	case ttl > 0 && ttl <= pending:
+		db.Del(k)
+		rn.expired(k)
+	case !db.Exists(k):
+		rn.expired(k)
+	case ttl > 0:
+		rn.retrackTTL(k, ttl-pending)
+	default:
+		rn.untrack(k) // no TTL any more
+	}
+	return true
+}

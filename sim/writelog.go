@@ -1,0 +1,146 @@
+package sim
+
+import (
+	"encoding/binary"
+	"time"
+)
+
+// writeLog is a Redis node's write log, from which a restart replays what
+// the node's persistence mode keeps: every command that was not read-only,
+// with the node's wall clock and the true time when it ran, and marks of the wall clock around backward steps (ticks), so that
+// a replay ages TTLs exactly as the original run did.
+//
+// A log often holds hundreds of thousands of entries. It holds no
+// pointers to them (arguments are copied into byte chunks, wall clocks kept
+// as offsets from Epoch), so the garbage collector never scans it, and it
+// grows by chunks, so it never copies what it holds: it used to be a slice
+// of logged argument slices, which the collector scanned at each cycle and
+// growth copied again and again, about a fifth of a simulated SET NX PX.
+type writeLog struct {
+	recs  [][]logRec // chunks of recChunk entries
+	n     int        // number of entries
+	arena [][]byte   // chunks of encoded arguments; only the last one has room
+}
+
+const (
+	recChunk   = 4096     // entries per chunk of recs
+	arenaChunk = 64 << 10 // bytes per chunk of arena, unless one command needs more
+)
+
+// logRec is one entry of a writeLog.
+type logRec struct {
+	wall       time.Duration // the node's wall clock, less Epoch
+	at         time.Duration // true time it ran (and was acknowledged)
+	chunk      int32         // its arguments: arena[chunk][start:end], as the number of
+	start, end int32         // arguments then each one's length and bytes, in uvarints
+	tick       bool          // a clock mark, not a command
+}
+
+// logEntry is one entry of a writeLog, decoded.
+type logEntry struct {
+	args []string // nil for a tick
+	wall time.Time
+	at   time.Duration
+	tick bool
+}
+
+// Len returns the number of entries.
+func (l *writeLog) Len() int { return l.n }
+
+// add appends a command that ran at wall, at true time at.
+func (l *writeLog) add(args []string, wall time.Time, at time.Duration) {
+	size := uvarintLen(uint64(len(args)))
+	for _, a := range args {
+		size += uvarintLen(uint64(len(a))) + len(a)
+	}
+	last := len(l.arena) - 1
+	if last < 0 || cap(l.arena[last])-len(l.arena[last]) < size {
+		l.arena = append(l.arena, make([]byte, 0, max(arenaChunk, size)))
+		last++
+	}
+	b := l.arena[last]
+	start := len(b)
+	b = binary.AppendUvarint(b, uint64(len(args)))
+	for _, a := range args {
+		b = binary.AppendUvarint(b, uint64(len(a)))
+		b = append(b, a...)
+	}
+	l.arena[last] = b
+	l.push(logRec{wall: wall.Sub(Epoch), at: at, chunk: int32(last), start: int32(start), end: int32(len(b))})
+}
+
+// addTick appends a mark of the wall clock wall, at true time at.
+func (l *writeLog) addTick(wall time.Time, at time.Duration) {
+	l.push(logRec{wall: wall.Sub(Epoch), at: at, tick: true})
+}
+
+func (l *writeLog) push(r logRec) {
+	if l.n%recChunk == 0 {
+		l.recs = append(l.recs, make([]logRec, 0, recChunk))
+	}
+	last := len(l.recs) - 1
+	l.recs[last] = append(l.recs[last], r)
+	l.n++
+}
+
+func (l *writeLog) rec(i int) *logRec { return &l.recs[i/recChunk][i%recChunk] }
+
+// at returns the true time entry i ran.
+func (l *writeLog) at(i int) time.Duration { return l.rec(i).at }
+
+// entry decodes entry i; its arguments are fresh strings.
+func (l *writeLog) entry(i int) logEntry {
+	r := l.rec(i)
+	e := logEntry{wall: Epoch.Add(r.wall), at: r.at, tick: r.tick}
+	if r.tick {
+		return e
+	}
+	b := l.arena[r.chunk][r.start:r.end]
+	n, k := binary.Uvarint(b)
+	b = b[k:]
+	e.args = make([]string, n)
+	for j := range e.args {
+		size, k := binary.Uvarint(b)
+		e.args[j] = string(b[k : k+int(size)])
+		b = b[k+int(size):]
+	}
+	return e
+}
+
+// prefix returns the log of its first n entries. It shares what it can
+// with l; appending to either never changes the other.
+func (l *writeLog) prefix(n int) writeLog {
+	p := writeLog{n: n}
+	if n == 0 {
+		return p
+	}
+	full := n / recChunk
+	p.recs = l.recs[:full:full]
+	if rest := n % recChunk; rest > 0 {
+		c := make([]logRec, rest, recChunk)
+		copy(c, l.recs[full][:rest])
+		p.recs = append(p.recs, c)
+	}
+	chunk := 0
+	end := 0
+	for i := n - 1; i >= 0; i-- { // the last command's arguments end the arena
+		if r := p.rec(i); !r.tick {
+			chunk, end = int(r.chunk), int(r.end)
+			break
+		}
+	}
+	p.arena = make([][]byte, chunk+1)
+	copy(p.arena, l.arena[:chunk+1])
+	p.arena[chunk] = p.arena[chunk][:end:end] // full: the next add starts a chunk
+	return p
+}
+
+// uvarintLen is the length of binary.AppendUvarint's encoding of v.
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
