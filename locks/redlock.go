@@ -2,10 +2,10 @@ package locks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 )
 
@@ -86,6 +86,7 @@ type Redlock struct {
 	timeout time.Duration
 	quorum  int
 	delay   func(try int, r *rand.Rand) time.Duration
+	spare   atomic.Pointer[fanout] // the fan-out of the last round, for the next
 }
 
 var (
@@ -283,24 +284,12 @@ func release(ctx context.Context, c Conn, key, value string) (bool, error) {
 func (l *Redlock) round(ctx context.Context, f func(ctx context.Context, c Conn) (bool, error)) (int, error) {
 	ctx, cancel := l.rt.WithTimeout(ctx, l.timeout)
 	defer cancel()
-	type result struct {
-		ok  bool
-		err error
+	fo := l.spare.Swap(nil) // nil while another round of this Redlock runs
+	if fo == nil || len(fo.tasks) != len(l.conns) {
+		fo = newFanout(len(l.conns))
 	}
-	res := make([]result, len(l.conns))
-	g := l.rt.Group()
-	for i, c := range l.conns {
-		g.Go(func() { res[i].ok, res[i].err = f(ctx, c) })
-	}
-	g.Wait()
-	n := 0
-	var failed []error
-	for i, r := range res {
-		if r.ok {
-			n++
-		} else if r.err != nil {
-			failed = append(failed, fmt.Errorf("node %d: %w", i, r.err))
-		}
-	}
-	return n, errors.Join(failed...)
+	fo.conns = l.conns
+	n, err := fo.run(l.rt, ctx, f)
+	l.spare.Store(fo)
+	return n, err
 }

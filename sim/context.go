@@ -19,6 +19,7 @@ type simCtx struct {
 	children []*simCtx
 	after    []*afterFunc
 	waiters  []waiter
+	wbuf     [8]waiter // waiters' first backing array: a redlock round's tasks
 }
 
 type afterFunc struct {
@@ -130,7 +131,7 @@ func (c *simCtx) addWaiter(wt waiter) {
 		c.waiters = keep
 	}
 	if c.waiters == nil {
-		c.waiters = make([]waiter, 0, 8) // a redlock round's tasks, in one allocation
+		c.waiters = c.wbuf[:0]
 	}
 	c.waiters = append(c.waiters, wt)
 }

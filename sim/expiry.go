@@ -100,7 +100,7 @@ func (rn *RedisNode) retrackTTL(k string, ttl time.Duration) {
 		}
 		rn.w.cancel(&tk.timer)
 	} else {
-		tk = &trackedKey{rn: rn, key: k}
+		tk = rn.newTrackedKey(k)
 		tk.idx = -1
 		tk.target = tk
 		rn.trackIdx[k] = len(rn.tracked)
@@ -114,13 +114,29 @@ func (rn *RedisNode) untrack(k string) {
 	if !ok {
 		return
 	}
-	rn.w.cancel(&rn.tracked[i].timer)
+	tk := rn.tracked[i]
+	rn.w.cancel(&tk.timer)
+	tk.key = "" // its timer stays as it is: the node may still list it (inLocal)
+	rn.freeKeys = append(rn.freeKeys, tk)
 	last := len(rn.tracked) - 1
 	rn.tracked[i] = rn.tracked[last]
 	rn.trackIdx[rn.tracked[i].key] = i
 	rn.tracked[last] = nil
 	rn.tracked = rn.tracked[:last]
 	delete(rn.trackIdx, k)
+}
+
+// newTrackedKey returns a trackedKey for k, reusing an untracked one: most
+// keys of a lock workload are tracked and untracked once per acquisition.
+func (rn *RedisNode) newTrackedKey(k string) *trackedKey {
+	if n := len(rn.freeKeys); n > 0 {
+		tk := rn.freeKeys[n-1]
+		rn.freeKeys[n-1] = nil
+		rn.freeKeys = rn.freeKeys[:n-1]
+		tk.rn, tk.key = rn, k
+		return tk
+	}
+	return &trackedKey{rn: rn, key: k}
 }
 
 // probe looks at a tracked key when the node's clock reaches its deadline.

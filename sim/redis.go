@@ -36,6 +36,7 @@ type RedisNode struct {
 
 	tracked  []*trackedKey
 	trackIdx map[string]int
+	freeKeys []*trackedKey // untracked, for reuse
 	commands uint64
 	info     map[string]cmdInfo // by command name as sent
 	scripts  scriptState        // script fast path (fastpath.go)

@@ -92,7 +92,9 @@ func (rt *Runtime) Rand() *rand.Rand { return rt.w.enter().rand() }
 // Group returns a fan-out whose functions run as tasks of the node.
 func (rt *Runtime) Group() locks.Group {
 	rt.w.enter()
-	return &group{w: rt.w}
+	g := &group{w: rt.w}
+	g.doneFn = g.done // once, not a method value per Go
+	return g
 }
 
 // NewMutex returns a mutex whose waits the scheduler sees.
@@ -110,6 +112,7 @@ func (rt *Runtime) Go(name string, f func(rt *Runtime)) {
 // group implements locks.Group with tasks.
 type group struct {
 	w       *World
+	doneFn  func()
 	n       int
 	seq     int
 	waiters []waiter
@@ -124,7 +127,7 @@ func (g *group) Go(f func()) {
 	if t.goName == "" {
 		t.goName = t.name + "/go"
 	}
-	w.spawn(t.node, t.goName, f, g.done)
+	w.spawn(t.node, t.goName, f, g.doneFn)
 }
 
 func (g *group) done() {

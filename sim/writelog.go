@@ -121,13 +121,15 @@ func (l *writeLog) prefix(n int) writeLog {
 		copy(c, l.recs[full][:rest])
 		p.recs = append(p.recs, c)
 	}
-	chunk := 0
-	end := 0
+	chunk, end := -1, 0
 	for i := n - 1; i >= 0; i-- { // the last command's arguments end the arena
 		if r := p.rec(i); !r.tick {
 			chunk, end = int(r.chunk), int(r.end)
 			break
 		}
+	}
+	if chunk < 0 {
+		return p // ticks only
 	}
 	p.arena = make([][]byte, chunk+1)
 	copy(p.arena, l.arena[:chunk+1])
