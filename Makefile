@@ -24,13 +24,15 @@ lint: vet
 # Issue 6's figures. First every Go benchmark in benchstat-compatible form
 # (among them: sim's LuaLockWorkload and RedlockWorkload in cmds/s, again on
 # one core with -cpu 1; model's Linearizable10k/100k with peak-heap-MB;
-# scenario's GCPauseTimeCompression in virt-s/s, TimeToBug in s-to-bug,
-# ExploreScaling in seeds/s and speedup). Then the same end to end with the
+# scenario's GCPauseTimeCompression in virt-s/s, again with -cpu 1 as
+# simrun runs one world per P, TimeToBug in s-to-bug, ExploreScaling in
+# seeds/s and speedup). Then the same end to end with the
 # simrun binary (scripts/bench-summary): explore with 1 vs 2 jobs, median time
 # to the first violation, gc-pause time compression, and the machine's load.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 	$(GO) test -run '^$$' -bench 'Workload' -benchmem -benchtime $(BENCHTIME) -cpu 1 ./sim
+	$(GO) test -run '^$$' -bench 'GCPauseTimeCompression' -benchmem -benchtime $(BENCHTIME) -cpu 1 ./scenario
 	GO=$(GO) ./scripts/bench-summary
 
 # The source's lock benchmark on five real redis-servers on loopback

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"testing"
@@ -86,7 +87,8 @@ func timeToBug(b *testing.B, lock string, from uint64) (time.Duration, int) {
 // BenchmarkExploreScaling explores the same 200 seeds (lua, random faults)
 // with 1 job and with 2, requires identical results, and reports seeds per
 // wall second of each and the speedup (issue 6's target: 1.6 on 2 cores; a
-// loaded machine lowers it), at simrun's GOGC.
+// loaded machine lowers it), at simrun's GOGC and, as simrun explore sets
+// it (cmd/simrun/cores.go), with GOMAXPROCS equal to the jobs.
 func BenchmarkExploreScaling(b *testing.B) {
 	const seeds = 200
 	// as simrun explore runs (cmd/simrun/gc.go): the default GOGC spends
@@ -96,9 +98,11 @@ func BenchmarkExploreScaling(b *testing.B) {
 	var failing [3][]uint64
 	for b.Loop() {
 		for _, jobs := range []int{1, 2} {
+			prev := runtime.GOMAXPROCS(jobs)
 			sum, err := Explore(context.Background(), ExploreOptions{
 				Base: Config{Lock: "lua"}, RandomFaults: true, Seeds: seeds, From: 1, Jobs: jobs,
 			})
+			runtime.GOMAXPROCS(prev)
 			if err != nil {
 				b.Fatal(err)
 			}

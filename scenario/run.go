@@ -24,7 +24,6 @@ type run struct {
 	clients     []*client
 	nodes       map[string]*sim.Node // by the schedule's node names
 	process     *locks.Process       // mutex: the state of the one client process
-	lockValue   map[string]string    // last lock value seen per Redis node
 	stopping    bool                 // the run has reached its duration
 	custom      func(env locks.Env) (locks.Locker, error)
 }
@@ -32,7 +31,7 @@ type run struct {
 // build creates the world of cfg (already validated) for seed.
 func build(cfg Config, seed uint64, opts ...sim.Option) *run {
 	w := sim.NewWorld(seed, opts...)
-	r := &run{cfg: cfg, seed: seed, w: w, nodes: map[string]*sim.Node{}, lockValue: map[string]string{}}
+	r := &run{cfg: cfg, seed: seed, w: w, nodes: map[string]*sim.Node{}}
 	r.rec = &recorder{w: w}
 
 	for i := 1; i <= cfg.Nodes; i++ {
@@ -73,11 +72,6 @@ func build(cfg Config, seed uint64, opts ...sim.Option) *run {
 		}
 	}
 
-	w.OnRedisCommand(func(cmd sim.RedisCommand) {
-		if v, ok := cmd.Node.Get(lockKey); ok {
-			r.lockValue[cmd.Node.Name()] = v
-		}
-	})
 	w.OnEvent(r.observe)
 	r.inj = newInjector(r, cfg.Faults)
 	r.rec.watch = r.inj.watch
@@ -160,7 +154,7 @@ func (r *run) observe(e sim.Event) {
 		if e.Kind == sim.EvKeyLost {
 			op = histories.OpVanish
 		}
-		r.rec.observe(histories.Event{Op: op, Node: e.Node, Key: e.Key, Value: r.lockValue[e.Node]})
+		r.rec.observe(histories.Event{Op: op, Node: e.Node, Key: e.Key, Value: e.Value})
 	case sim.EvCrash:
 		for _, c := range r.clients {
 			if c.node.Name() == e.Node {

@@ -59,19 +59,34 @@ func (a *aging) forget() { a.db = nil }
 // ageing in rn.scripts.pending.
 func (rn *RedisNode) clockFor(args, keys []string) (time.Time, *miniredis.RedisDB) {
 	st := &rn.scripts
-	db := rn.aging.db
-	if db != nil && st.m == rn.m && !st.dispatch && !st.interpret && !rn.w.interpretScripts && fastCandidate(args) {
-		wall := rn.node.WallNow()
-		pending := wall.Sub(rn.aging.at)
-		if !wall.Before(rn.lastSeen) && unexpired(db, keys, pending) {
-			rn.lastSeen = wall
-			rn.m.SetTime(wall) // for LRU stamps; the TTL baseline stays
+	if st.m == rn.m && !st.interpret && !rn.w.interpretScripts && fastCandidate(args) {
+		if wall, db, pending, ok := rn.unaged(keys); ok {
 			st.pending = pending
 			return wall, db
 		}
 	}
 	wall := rn.syncClock()
 	return wall, rn.aging.db
+}
+
+// unaged brings the miniredis clock (not its TTL baseline) to the node's
+// wall clock and returns database 0 and the pending ageing, if keys can be
+// used there without a tick; else it changes nothing and reports false.
+func (rn *RedisNode) unaged(keys []string) (time.Time, *miniredis.RedisDB, time.Duration, bool) {
+	db := rn.aging.db
+	if db == nil || rn.scripts.dispatch {
+		return time.Time{}, nil, 0, false
+	}
+	wall := rn.node.WallNow()
+	pending := wall.Sub(rn.aging.at)
+	if wall.Before(rn.lastSeen) || !unexpired(db, keys, pending) {
+		return time.Time{}, nil, 0, false
+	}
+	if wall.After(rn.lastSeen) {
+		rn.lastSeen = wall
+		rn.m.SetTime(wall) // for LRU stamps and TIME; the TTL baseline stays
+	}
+	return wall, db, pending, true
 }
 
 // done ends a command: if anything ticked during it (pending is then 0),

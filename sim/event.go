@@ -33,6 +33,7 @@ type Event struct {
 	Nodes []string // one side of a partition
 	Peers []string // the other side of a partition
 	Key   string   // the Redis key, for EvExpire and EvKeyLost
+	Value string   // EvExpire and EvKeyLost: the key's last value, if a string
 	Rate  float64  // drift or loss rate
 	D     time.Duration
 	N     int       // EvRedisRestored: log entries replayed

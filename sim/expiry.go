@@ -23,8 +23,9 @@ import (
 // node's clock reaches its deadline.
 type trackedKey struct {
 	timer
-	rn  *RedisNode
-	key string
+	rn    *RedisNode
+	key   string
+	value string // its string value after the last write, for EvExpire
 }
 
 // fire looks at the key at its deadline.
@@ -58,37 +59,60 @@ func (rn *RedisNode) noteGoneKey(db *miniredis.RedisDB, k string) {
 }
 
 func (rn *RedisNode) expired(k string) {
+	var v string
+	if i, ok := rn.trackIdx[k]; ok {
+		v = rn.tracked[i].value
+	}
 	rn.untrack(k)
+	rn.reportExpiry(k, v)
+}
+
+// reportExpiry traces and emits the expiry of key k, which held value v.
+func (rn *RedisNode) reportExpiry(k, v string) {
 	w := rn.w
 	w.trace(trFault, uint64(rn.node.id), 0, "expire "+k)
-	w.emit(Event{Kind: EvExpire, Node: rn.node.name, Key: k, Wall: rn.node.WallNow()})
+	w.emit(Event{Kind: EvExpire, Node: rn.node.name, Key: k, Value: v, Wall: rn.node.WallNow()})
 }
 
 // retrack follows the keys' TTLs after a command: a key with a TTL gets a
 // probe at its deadline on the node's clock; others are forgotten.
 func (rn *RedisNode) retrack(keys []string) {
 	for _, k := range keys {
-		rn.retrackKey(nil, k)
+		rn.retrackKey(nil, k, true)
 	}
 }
 
 // retrackKey is retrack of one key; db, if not nil, is the database of
-// rn.m as the current command sees it (aging.go).
-func (rn *RedisNode) retrackKey(db *miniredis.RedisDB, k string) {
+// rn.m as the current command sees it (aging.go). If written, or if the key
+// was not tracked, it also notes the key's value.
+func (rn *RedisNode) retrackKey(db *miniredis.RedisDB, k string, written bool) {
 	var ttl time.Duration // 0 for a missing key
 	if db != nil {
 		ttl = rn.scripts.liveTTL(db, k)
 	} else {
 		ttl = rn.m.TTL(k)
 	}
-	rn.retrackTTL(k, ttl)
+	tk, fresh := rn.retrackTTL(k, ttl)
+	if tk == nil || !written && !fresh {
+		return
+	}
+	var err error
+	if db != nil {
+		tk.value, err = db.Get(k)
+	} else {
+		tk.value, err = rn.m.Get(k)
+	}
+	if err != nil {
+		tk.value = "" // not a string
+	}
 }
 
-// retrackTTL follows key k whose TTL is now ttl (none if not positive).
-func (rn *RedisNode) retrackTTL(k string, ttl time.Duration) {
+// retrackTTL follows key k whose TTL is now ttl (none if not positive), and
+// returns its trackedKey, nil if it is not tracked, and whether it is new.
+func (rn *RedisNode) retrackTTL(k string, ttl time.Duration) (*trackedKey, bool) {
 	if ttl <= 0 {
 		rn.untrack(k)
-		return
+		return nil, false
 	}
 	deadline := rn.node.MonoNow() + ttl
 	i, ok := rn.trackIdx[k]
@@ -96,7 +120,7 @@ func (rn *RedisNode) retrackTTL(k string, ttl time.Duration) {
 	if ok {
 		tk = rn.tracked[i]
 		if tk.idx >= 0 && tk.mono == deadline {
-			return // TTL unchanged
+			return tk, false // TTL unchanged
 		}
 		rn.w.cancel(&tk.timer)
 	} else {
@@ -107,6 +131,7 @@ func (rn *RedisNode) retrackTTL(k string, ttl time.Duration) {
 		rn.tracked = append(rn.tracked, tk)
 	}
 	rn.w.pushLocal(rn.node, deadline, &tk.timer)
+	return tk, !ok
 }
 
 func (rn *RedisNode) untrack(k string) {
@@ -116,7 +141,7 @@ func (rn *RedisNode) untrack(k string) {
 	}
 	tk := rn.tracked[i]
 	rn.w.cancel(&tk.timer)
-	tk.key = "" // its timer stays as it is: the node may still list it (inLocal)
+	tk.key, tk.value = "", "" // its timer stays as it is: the node may still list it (inLocal)
 	rn.freeKeys = append(rn.freeKeys, tk)
 	last := len(rn.tracked) - 1
 	rn.tracked[i] = rn.tracked[last]
@@ -150,7 +175,7 @@ func (rn *RedisNode) probe(k string) {
 		rn.expired(k)
 		return
 	}
-	rn.retrackKey(db, k)
+	rn.retrackKey(db, k, false)
 }
 
 // rescan follows every key after a command that may touch keys it does not

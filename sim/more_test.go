@@ -125,7 +125,7 @@ func TestExpiryOfKeySetInTransaction(t *testing.T) {
 	var expired []string
 	w.OnEvent(func(e Event) {
 		if e.Kind == EvExpire {
-			expired = append(expired, e.Key)
+			expired = append(expired, e.Key+"="+e.Value)
 		}
 	})
 	w.Spawn(c, "main", func(rt *Runtime) {
@@ -136,7 +136,7 @@ func TestExpiryOfKeySetInTransaction(t *testing.T) {
 		}
 	})
 	w.Run(time.Second)
-	assert.Equal(t, []string{"a"}, expired)
+	assert.Equal(t, []string{"a=1"}, expired, "the key set in EXEC expired, with its value")
 }
 
 func TestLivelockPanics(t *testing.T) {
@@ -162,17 +162,18 @@ func TestKeyLostOnRestartWithoutPersistence(t *testing.T) {
 	var evs []string
 	w.OnEvent(func(e Event) {
 		if e.Kind == EvKeyLost || e.Kind == EvExpire {
-			evs = append(evs, string(e.Kind)+" "+e.Key)
+			evs = append(evs, string(e.Kind)+" "+e.Key+"="+e.Value)
 		}
 	})
 	w.Spawn(c, "main", func(rt *Runtime) {
 		_, _ = rn.Conn(c).Do(context.Background(), "SET", "lock", "a", "PX", 10000)
-		_, _ = rn.Conn(c).Do(context.Background(), "SET", "short", "a", "PX", 100)
+		_, _ = rn.Conn(c).Do(context.Background(), "SET", "short", "b", "PX", 100)
+		_, _ = rn.Conn(c).Do(context.Background(), "APPEND", "short", "c") // a write that keeps the TTL
 	})
 	w.At(50*time.Millisecond, func() { w.Crash(rn.Node()) })
 	w.At(time.Second, func() { w.Restart(rn.Node()) })
 	w.Run(2 * time.Second)
-	assert.Equal(t, []string{"key-lost lock", "expire short"}, evs)
+	assert.Equal(t, []string{"key-lost lock=a", "expire short=bc"}, evs)
 }
 
 func TestInFlight(t *testing.T) {

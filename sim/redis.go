@@ -117,8 +117,11 @@ func (rn *RedisNode) Get(key string) (string, bool) {
 	if rn.m == nil {
 		return "", false
 	}
-	rn.syncClock()
-	db := rn.m.DB(0) // expires what is due now
+	_, db, _, ok := rn.unaged([]string{key}) // aging.go
+	if !ok {
+		rn.syncClock()
+		db = rn.m.DB(0) // expires what is due now
+	}
 	rn.noteGoneKey(db, key)
 	v, err := db.Get(key) // an error if it does not exist or is no string
 	return v, err == nil
@@ -130,14 +133,17 @@ func (rn *RedisNode) PTTL(key string) time.Duration {
 	if rn.m == nil {
 		return -2
 	}
-	rn.syncClock()
-	db := rn.m.DB(0) // expires what is due now
+	_, db, pending, ok := rn.unaged([]string{key}) // aging.go
+	if !ok {
+		rn.syncClock()
+		db, pending = rn.m.DB(0), 0 // expires what is due now
+	}
 	rn.noteGoneKey(db, key)
 	if !db.Exists(key) {
 		return -2
 	}
 	if ttl := db.TTL(key); ttl > 0 {
-		return ttl
+		return ttl - pending
 	}
 	return -1
 }
@@ -195,8 +201,8 @@ func (rn *RedisNode) start(log writeLog) {
 // crashKey is a key that existed at a crash, with its deadline on the
 // node's monotonic clock (0: no TTL).
 type crashKey struct {
-	key      string
-	deadline time.Duration
+	key, value string // value: if a string
+	deadline   time.Duration
 }
 
 func (rn *RedisNode) crash() {
@@ -205,6 +211,7 @@ func (rn *RedisNode) crash() {
 	rn.keysAtCrash = rn.keysAtCrash[:0]
 	for _, k := range rn.m.Keys() {
 		ck := crashKey{key: k}
+		ck.value, _ = rn.m.Get(k)
 		if ttl := rn.m.TTL(k); ttl > 0 {
 			ck.deadline = rn.node.MonoNow() + ttl
 		}
@@ -230,11 +237,11 @@ func (rn *RedisNode) restart() {
 			continue
 		}
 		if ck.deadline != 0 && ck.deadline <= rn.node.MonoNow() {
-			rn.expired(ck.key) // it would be gone anyway
+			rn.reportExpiry(ck.key, ck.value) // it would be gone anyway
 			continue
 		}
 		w.trace(trFault, uint64(rn.node.id), 0, "key lost "+ck.key)
-		w.emit(Event{Kind: EvKeyLost, Node: rn.node.name, Key: ck.key, Wall: rn.node.WallNow()})
+		w.emit(Event{Kind: EvKeyLost, Node: rn.node.name, Key: ck.key, Value: ck.value, Wall: rn.node.WallNow()})
 	}
 	rn.keysAtCrash = rn.keysAtCrash[:0]
 	rn.retrack(rn.m.Keys())
@@ -296,7 +303,7 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 		rn.lastLogged = wall
 	}
 	for _, k := range keys {
-		rn.retrackKey(db, k)
+		rn.retrackKey(db, k, !ci.readOnly)
 	}
 	rn.aging.done(st, wall)
 	if ci.rescan {

@@ -41,6 +41,7 @@ func cmdExperiment(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, badInput("--jobs: %d is out of range 1..256", *jobs)
 	}
 	start := time.Now()
+	defer useCores(*jobs)()
 	o := scenario.JitterOptions{Clients: *clients, Seeds: *seeds, Duration: d, Jobs: *jobs}
 	rows, err := scenario.RetryJitter(context.Background(), o)
 	if err != nil {

@@ -35,6 +35,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer useCores(*jobs)()
 	mode := "no faults"
 	switch {
 	case cf.scenario != "":

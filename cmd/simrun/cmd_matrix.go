@@ -38,6 +38,7 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) (int, error) {
 	case *from < 1:
 		return 0, badInput("--from: seeds start at 1")
 	}
+	defer useCores(*jobs)()
 	o := scenario.MatrixOptions{Seeds: *seeds, From: *from, Locks: listFlag(*lockList), Scenarios: listFlag(*scList), Jobs: *jobs}
 	if err := o.Check(); err != nil {
 		if msg, ok := strings.CutPrefix(trimBad(err), "lock: "); ok {

@@ -21,6 +21,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, err
 	}
 	cfg = cf.forSeed(cfg, *seed)
+	defer useCores(1)()
 	o, err := execute(cfg, *seed, cf.out)
 	if err != nil {
 		return 0, err

@@ -28,6 +28,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer useCores(1)() // candidates run one after the other
 	dest := *out
 	if dest == "" {
 		dest = minPath(path)
