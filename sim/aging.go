@@ -24,7 +24,8 @@ import (
 // runs unaged only if
 //   - every key it names is absent, or alive at its instant (a key the
 //     pending ageing would expire is still in the map, so the command ticks
-//     first), and holds no hash (hash fields have TTLs of their own);
+//     first), and holds no hash, if the node ever ran a command that may
+//     have given hash fields TTLs of their own (mayHashTTL);
 //   - the clock did not go back since the last access;
 //   - the node's miniredis was not handed out (RedisNode.Miniredis) and
 //     scripts are not forced through the interpreter.
@@ -79,7 +80,7 @@ func (rn *RedisNode) unaged(keys []string) (time.Time, *miniredis.RedisDB, time.
 	}
 	wall := rn.node.WallNow()
 	pending := wall.Sub(rn.aging.at)
-	if wall.Before(rn.lastSeen) || !unexpired(db, keys, pending) {
+	if wall.Before(rn.lastSeen) || !unexpired(db, keys, pending, rn.hashTTLs) {
 		return time.Time{}, nil, 0, false
 	}
 	if wall.After(rn.lastSeen) {
@@ -113,17 +114,24 @@ func fastCandidate(args []string) bool {
 }
 
 // unexpired reports whether none of keys expires within pending of db's TTL
-// baseline and none is a hash.
-func unexpired(db *miniredis.RedisDB, keys []string, pending time.Duration) bool {
+// baseline and, if hashes may have field TTLs, none is a hash.
+func unexpired(db *miniredis.RedisDB, keys []string, pending time.Duration, hashTTLs bool) bool {
 	for _, k := range keys {
 		if ttl := db.TTL(k); ttl > 0 && ttl <= pending {
 			return false
 		}
-		if pending > 0 && db.Type(k) == "hash" {
+		if hashTTLs && pending > 0 && db.Type(k) == "hash" {
 			return false
 		}
 	}
 	return true
+}
+
+// mayHashTTL reports whether a command may give hash fields TTLs: a hash
+// command that writes (HEXPIRE, HSETEX and their kin), or a script the
+// interpreter ran.
+func mayHashTTL(name string, ci cmdInfo, interpreted bool) bool {
+	return interpreted || !ci.readOnly && len(name) > 0 && (name[0] == 'H' || name[0] == 'h')
 }
 
 // aged makes miniredis age its TTLs now, after a command of the fast path

@@ -37,6 +37,7 @@ type RedisNode struct {
 	tracked  []*trackedKey
 	trackIdx map[string]int
 	freeKeys []*trackedKey // untracked, for reuse
+	hashTTLs bool          // it may hold hash fields with TTLs (aging.go)
 	commands uint64
 	info     map[string]cmdInfo // by command name as sent
 	scripts  scriptState        // script fast path (fastpath.go)
@@ -293,6 +294,9 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 	st.db, st.outPeer, st.out = nil, nil, nil
 	if ci.keys == keysNone || st.interpreted != interpreted {
 		rn.aging.forget() // it may have swapped databases (SWAPDB in EXEC or a script)
+	}
+	if !rn.hashTTLs && mayHashTTL(args[0], ci, st.interpreted != interpreted) {
+		rn.hashTTLs = true // for good: aging.go
 	}
 	peer.Flush()
 	val, err := parseReply(rn.buf.Bytes())
