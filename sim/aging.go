@@ -15,8 +15,9 @@ import (
 // tick from every TTL and deletes the keys it brings to zero. A tick lists
 // and sorts every key: it was a quarter of a SET NX PX round trip.
 //
-// So the commands of the fast path (SET key value NX PX, and the scripts of
-// package locks) leave the TTLs unaged when they can. The node records the
+// So the commands of the fast path (SET key value NX PX, GET and DEL of one
+// key, and the scripts of package locks) leave the TTLs unaged when they
+// can. The node records the
 // wall clock of the last tick, the baseline: a stored TTL s then means
 // s − (now − baseline) remaining, a TTL written now is stored as
 // ttl + (now − baseline), and the next tick, whoever does it, subtracts the
@@ -100,11 +101,17 @@ func (a *aging) done(st *scriptState, wall time.Time) {
 }
 
 // fastCandidate reports whether a command may take the fast path:
-// SET key value NX PX ms, EVAL or EVALSHA.
+// SET key value NX PX ms, GET key, DEL key, EVAL or EVALSHA.
 func fastCandidate(args []string) bool {
 	switch len(args[0]) {
 	case 3:
-		return len(args) == 6 && strings.EqualFold(args[0], "SET")
+		switch len(args) {
+		case 2:
+			return strings.EqualFold(args[0], "GET") || strings.EqualFold(args[0], "DEL")
+		case 6:
+			return strings.EqualFold(args[0], "SET")
+		}
+		return false
 	case 4:
 		return len(args) >= 3 && strings.EqualFold(args[0], "EVAL")
 	case 7:

@@ -27,8 +27,9 @@ package sim
 // before. A fast EVAL caches its script in miniredis (SCRIPT LOAD), as an
 // interpreted one does, so a later EVALSHA finds it.
 //
-// The plain SET key value NX PX ms of redlock takes a direct path too
-// (fastSetNX), under the same conditions.
+// The plain SET key value NX PX ms of redlock, and GET key and DEL key of
+// one key, take a direct path too (fastSetNX, fastGetDel), under the same
+// conditions.
 //
 // The interpreter still runs (so that every reply, error text and partial
 // effect is miniredis's own):
@@ -154,7 +155,7 @@ func (rn *RedisNode) dispatch(peer *server.Peer, args []string) {
 			return
 		}
 		st.interpreted++
-	} else if len(args) == 6 && rn.fastSetNX(peer, args) {
+	} else if len(args) == 6 && rn.fastSetNX(peer, args) || len(args) == 2 && rn.fastGetDel(peer, args) {
 		return
 	}
 	rn.m.Server().Dispatch(peer, args)
@@ -547,4 +548,51 @@ func (rn *RedisNode) fastSetNX(peer *server.Peer, args []string) bool {
 	db.SetTTL(key, ttl+st.pending)
 	st.raw(peer, "+OK\r\n")
 	return true
+}
+
+// fastGetDel runs GET key or DEL key (of one key) directly on the database,
+// under fastSetNX's conditions, with the replies miniredis writes; a GET of
+// a key of another type is dispatched, for miniredis's WRONGTYPE error. It
+// reports whether it did; when it did not, it wrote nothing.
+func (rn *RedisNode) fastGetDel(peer *server.Peer, args []string) bool {
+	st := &rn.scripts
+	if st.dispatch || st.interpret || rn.w.interpretScripts || peer.Resp3 || st.stateful[peer] {
+		return false
+	}
+	switch {
+	case strings.EqualFold(args[0], "GET"):
+		v, err := st.db0().Get(args[1])
+		switch err {
+		case nil:
+			st.bulk(peer, v)
+		case miniredis.ErrKeyNotFound:
+			st.raw(peer, "$-1\r\n") // WriteNull on RESP2
+		default:
+			return false
+		}
+	case strings.EqualFold(args[0], "DEL"):
+		if st.db0().Del(args[1]) {
+			st.raw(peer, ":1\r\n")
+		} else {
+			st.raw(peer, ":0\r\n")
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// bulk writes the bulk string reply v to peer, as WriteBulk does.
+func (st *scriptState) bulk(peer *server.Peer, v string) {
+	if peer != st.outPeer {
+		peer.WriteBulk(v)
+		return
+	}
+	b := st.out.AvailableBuffer()
+	b = append(b, '$')
+	b = strconv.AppendInt(b, int64(len(v)), 10)
+	b = append(b, "\r\n"...)
+	b = append(b, v...)
+	b = append(b, "\r\n"...)
+	st.out.Write(b)
 }
