@@ -180,6 +180,7 @@ type diffResult struct {
 	// node's script counters.
 	dump              string
 	trace             string
+	expiries          []string // every EvExpire and EvKeyLost, with the key's value
 	fast, interpreted uint64
 	// real leg only: how long it took, which bounds how far its PTTLs may
 	// have aged.
@@ -252,6 +253,12 @@ func runSimDiffWith(t testing.TB, leg string, seed uint64, ops, final []diffOp, 
 	if setup != nil {
 		setup(w, rn)
 	}
+	var expiries []string
+	w.OnEvent(func(e Event) {
+		if e.Kind == EvExpire || e.Kind == EvKeyLost {
+			expiries = append(expiries, fmt.Sprintf("%v %s %s=%s", e.At, e.Kind, e.Key, e.Value))
+		}
+	})
 	c := w.AddNode("client")
 	conn := rn.Conn(c)
 	res := diffResult{leg: leg}
@@ -276,6 +283,7 @@ func runSimDiffWith(t testing.TB, leg string, seed uint64, ops, final []diffOp, 
 	}
 	res.dump = b.String()
 	res.trace = w.TraceHash()
+	res.expiries = expiries
 	res.fast, res.interpreted = rn.ScriptStats()
 	return res
 }
@@ -400,6 +408,15 @@ func TestDifferentialSimModesExpiring(t *testing.T) {
 			interp := runSimDiffWith(t, "sim-interpreted", s, ops, final, setup, after, lat, WithInterpretedScripts())
 			require.NoError(t, compareDiff(ops, final, fast, interp, 0))
 			require.Equal(t, interp.trace, fast.trace, "fast path and interpreter traces differ")
+			require.Equal(t, interp.expiries, fast.expiries, "expiry events or the values they report differ")
+			require.Greater(t, len(fast.expiries), diffOpsPerRun/20, "few keys expired")
+			withValue := 0
+			for _, e := range fast.expiries {
+				if !strings.HasSuffix(e, "=") {
+					withValue++
+				}
+			}
+			require.Greater(t, withValue, len(fast.expiries)/2, "expiry events without the key's value")
 			assert.Zero(t, fast.interpreted, "the fast leg interpreted a script")
 			assertVaried(t, fast.replies)
 		})

@@ -107,6 +107,13 @@ func (rn *RedisNode) retrackKey(db *miniredis.RedisDB, k string, written bool) {
 	}
 }
 
+// retrackValue is retrackKey of a key the command set to value v.
+func (rn *RedisNode) retrackValue(db *miniredis.RedisDB, k, v string) {
+	if tk, _ := rn.retrackTTL(k, rn.scripts.liveTTL(db, k)); tk != nil {
+		tk.value = v
+	}
+}
+
 // retrackTTL follows key k whose TTL is now ttl (none if not positive), and
 // returns its trackedKey, nil if it is not tracked, and whether it is new.
 func (rn *RedisNode) retrackTTL(k string, ttl time.Duration) (*trackedKey, bool) {

@@ -110,6 +110,12 @@ type scriptState struct {
 	// pending is how far the command's instant is ahead of miniredis's
 	// TTL baseline (aging.go): 0 unless exec runs the command unaged.
 	pending time.Duration
+
+	// What a direct path tells exec's expiry tracking, which would
+	// otherwise read the value of every key the command names: the
+	// command changed no value (kept), or set key valKey to val.
+	kept        bool
+	valKey, val string
 }
 
 // db0 returns the database of the command being run.
@@ -429,11 +435,16 @@ func runLuaAcquire(x *fastCall) bool {
 	}
 	if r.n != 0 {
 		x.st.raw(x.peer, "$-1\r\n") // WriteNull on RESP2
+		x.st.kept = true
 		return true
 	}
 	// SET fails (bad PX) before writing anything; the interpreter then
 	// replies with its own error text.
-	return x.reply(x.st.setPX(x.keys[0], x.argv[0], x.argv[1]))
+	if !x.reply(x.st.setPX(x.keys[0], x.argv[0], x.argv[1])) {
+		return false
+	}
+	x.st.valKey, x.st.val = x.keys[0], x.argv[0]
+	return true
 }
 
 // runFencedAcquire is
@@ -454,6 +465,7 @@ func runFencedAcquire(x *fastCall) bool {
 	}
 	if r.n != 0 {
 		x.st.raw(x.peer, "$-1\r\n") // WriteNull on RESP2
+		x.st.kept = true
 		return true
 	}
 	if key == tokenKey {
@@ -477,6 +489,7 @@ func runFencedAcquire(x *fastCall) bool {
 		panic(fmt.Sprintf("sim: script fast path: INCR %q replied %q", tokenKey, r.raw))
 	}
 	x.mustReply(r, "INCR")
+	st.valKey, st.val = key, x.argv[0]
 	return true
 }
 
@@ -492,6 +505,7 @@ func runRelease(x *fastCall) bool {
 	}
 	if !is {
 		x.st.raw(x.peer, ":0\r\n") // WriteInt(0)
+		x.st.kept = true
 		return true
 	}
 	r := st.del(x.keys[0])
@@ -514,10 +528,15 @@ func runExtend(x *fastCall) bool {
 	}
 	if !is {
 		x.st.raw(x.peer, ":0\r\n") // WriteInt(0)
+		x.st.kept = true
 		return true
 	}
 	// PEXPIRE fails (bad milliseconds) before writing anything.
-	return x.reply(st.pexpire(x.keys[0], x.argv[1]))
+	if !x.reply(st.pexpire(x.keys[0], x.argv[1])) {
+		return false
+	}
+	st.kept = true // a TTL, not a value
+	return true
 }
 
 // fastSetNX runs SET key value NX PX ms, redlock's acquire, directly on
@@ -540,12 +559,14 @@ func (rn *RedisNode) fastSetNX(peer *server.Peer, args []string) bool {
 	db := st.db0()
 	if db.Exists(key) {
 		st.raw(peer, "$-1\r\n") // WriteNull on RESP2
+		st.kept = true
 		return true
 	}
 	if db.Set(key, args[2]) != nil {
 		panic("sim: SET of a missing key failed")
 	}
 	db.SetTTL(key, ttl+st.pending)
+	st.valKey, st.val = key, args[2]
 	st.raw(peer, "+OK\r\n")
 	return true
 }

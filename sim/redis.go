@@ -290,6 +290,7 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 		st.db, st.outPeer, st.out = db, peer, &rn.buf
 	}
 	interpreted := st.interpreted
+	st.kept, st.valKey, st.val = false, "", ""
 	rn.dispatch(peer, args) // fastpath.go: script fast path, else Dispatch
 	st.db, st.outPeer, st.out = nil, nil, nil
 	if ci.keys == keysNone || st.interpreted != interpreted {
@@ -307,8 +308,13 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 		rn.lastLogged = wall
 	}
 	for _, k := range keys {
-		rn.retrackKey(db, k, !ci.readOnly)
+		if k == st.valKey {
+			rn.retrackValue(db, k, st.val)
+		} else {
+			rn.retrackKey(db, k, !ci.readOnly && !st.kept)
+		}
 	}
+	st.kept, st.valKey, st.val = false, "", ""
 	rn.aging.done(st, wall)
 	if ci.rescan {
 		rn.rescan()
