@@ -44,9 +44,12 @@
 // first: a forward step expires keys early, as in Redis. Expiries are
 // observed exactly: a key with a TTL gets a timer at its deadline on the
 // node's clock, and an EvExpire event reports it when the node's wall clock
-// passes the deadline (at once for a forward step past it). Keys a restart
-// loses are reported as EvKeyLost. OnRedisCommand sees every command and
-// reply. Persistence: PersistNone restarts empty; PersistEverysec loses the
+// passes the deadline (at once for a forward step past it), with the key's
+// last value. Keys a restart loses are reported as EvKeyLost, with theirs.
+// OnRedisCommand sees every command and reply. The scripts of package locks,
+// SET NX PX, GET and DEL run as Go code inside the node (fastpath.go), with
+// miniredis's replies and effects, and without ageing every TTL at each
+// command (aging.go); WithInterpretedScripts turns both off. Persistence: PersistNone restarts empty; PersistEverysec loses the
 // writes executed in the last EverysecWindow (1s of true time) before the
 // crash; PersistAlways loses nothing acknowledged.
 //
