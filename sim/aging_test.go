@@ -25,7 +25,7 @@ func TestUnagedCommandsSeeExpiredHashFields(t *testing.T) {
 		var pttl time.Duration
 		w.Spawn(c, "client", func(rt *Runtime) {
 			rec.do("HSET", "h", "f", "v")
-			rec.do("HEXPIRE", "h", 1, "FIELDS", 1, "f") // miniredis has no HPEXPIRE
+			rec.do("HEXPIRE", "h", 1, "FIELDS", 1, "f")    // miniredis has no HPEXPIRE
 			rec.do("SET", "other", "x", "NX", "PX", 60000) // an unaged command, TTL baseline kept
 			_ = rt.Sleep(context.Background(), 1100*time.Millisecond)
 			rec.do("SET", "h", "mine", "NX", "PX", 60000)
