@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/binary"
+	"slices"
 	"time"
 )
 
@@ -13,18 +14,22 @@ import (
 // A log often holds hundreds of thousands of entries. It holds no
 // pointers to them (arguments are copied into byte chunks, wall clocks kept
 // as offsets from Epoch), so the garbage collector never scans it, and it
-// grows by chunks, so it never copies what it holds: it used to be a slice
-// of logged argument slices, which the collector scanned at each cycle and
-// growth copied again and again, about a fifth of a simulated SET NX PX.
+// grows by chunks, so growth never copies what it holds: it used to be a
+// slice of logged argument slices, which the collector scanned at each
+// cycle and growth copied again and again, about a fifth of a simulated
+// SET NX PX. The first chunks start small, as most runs log a few thousand
+// commands.
 type writeLog struct {
-	recs  [][]logRec // chunks of recChunk entries
+	recs  [][]logRec // chunks of recChunk entries (the last may hold fewer)
 	n     int        // number of entries
 	arena [][]byte   // chunks of encoded arguments; only the last one has room
 }
 
 const (
 	recChunk   = 4096     // entries per chunk of recs
-	arenaChunk = 64 << 10 // bytes per chunk of arena, unless one command needs more
+	firstRecs  = 64       // capacity of the first chunk of recs, which append grows
+	firstBytes = 1 << 10  // bytes of the first chunk of arena, doubling
+	arenaChunk = 64 << 10 // bytes of a full-size chunk, unless one command needs more
 )
 
 // logRec is one entry of a writeLog.
@@ -55,7 +60,11 @@ func (l *writeLog) add(args []string, wall time.Time, at time.Duration) {
 	}
 	last := len(l.arena) - 1
 	if last < 0 || cap(l.arena[last])-len(l.arena[last]) < size {
-		l.arena = append(l.arena, make([]byte, 0, max(arenaChunk, size)))
+		next := firstBytes
+		if last >= 0 {
+			next = min(2*cap(l.arena[last]), arenaChunk)
+		}
+		l.arena = append(l.arena, make([]byte, 0, max(next, size)))
 		last++
 	}
 	b := l.arena[last]
@@ -76,10 +85,14 @@ func (l *writeLog) addTick(wall time.Time, at time.Duration) {
 
 func (l *writeLog) push(r logRec) {
 	if l.n%recChunk == 0 {
-		l.recs = append(l.recs, make([]logRec, 0, recChunk))
+		c := firstRecs
+		if l.n > 0 {
+			c = recChunk // the log is a long one
+		}
+		l.recs = append(l.recs, make([]logRec, 0, c))
 	}
 	last := len(l.recs) - 1
-	l.recs[last] = append(l.recs[last], r)
+	l.recs[last] = append(l.recs[last], r) // grows a small chunk up to recChunk
 	l.n++
 }
 
@@ -111,15 +124,10 @@ func (l *writeLog) entry(i int) logEntry {
 // with l; appending to either never changes the other.
 func (l *writeLog) prefix(n int) writeLog {
 	p := writeLog{n: n}
-	if n == 0 {
-		return p
-	}
 	full := n / recChunk
 	p.recs = l.recs[:full:full]
 	if rest := n % recChunk; rest > 0 {
-		c := make([]logRec, rest, recChunk)
-		copy(c, l.recs[full][:rest])
-		p.recs = append(p.recs, c)
+		p.recs = append(p.recs, slices.Clone(l.recs[full][:rest]))
 	}
 	chunk, end := -1, 0
 	for i := n - 1; i >= 0; i-- { // the last command's arguments end the arena

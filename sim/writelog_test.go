@@ -9,9 +9,9 @@ import (
 	"pgregory.net/rapid"
 )
 
-// TestWriteLogModel checks the chunked write log against a plain slice of
-// entries: commands (some larger than a chunk) and ticks decode as they
-// were added, across chunk boundaries; a prefix holds exactly the first
+// TestWriteLogModel checks the write log against a plain slice of entries:
+// commands (some larger than a chunk) and ticks decode as they were added,
+// across chunk boundaries; a prefix holds exactly the first
 // entries; and appending to a prefix and to the log it came from never
 // changes the other (a restart appends to the surviving prefix).
 func TestWriteLogModel(t *testing.T) {
