@@ -70,7 +70,7 @@ func (rn *RedisNode) expired(k string) {
 // reportExpiry traces and emits the expiry of key k, which held value v.
 func (rn *RedisNode) reportExpiry(k, v string) {
 	w := rn.w
-	w.trace(trFault, uint64(rn.node.id), 0, "expire "+k)
+	w.trace2(trFault, uint64(rn.node.id), 0, "expire ", k)
 	w.emit(Event{Kind: EvExpire, Node: rn.node.name, Key: k, Value: v, Wall: rn.node.WallNow()})
 }
 
