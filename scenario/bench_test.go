@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/locksim/locksim/internal/cputime"
 )
 
 // BenchmarkGCPauseTimeCompression runs the gc-pause scenario with TTL 8s
@@ -26,7 +28,7 @@ func BenchmarkGCPauseTimeCompression(b *testing.B) {
 				b.Fatal(err)
 			}
 			cfg.TTL, cfg.Duration = Duration(8*time.Second), Duration(60*time.Second)
-			c0 := cpuTime()
+			c0 := cputime.Used()
 			seed := uint64(0)
 			for b.Loop() {
 				seed++
@@ -36,7 +38,7 @@ func BenchmarkGCPauseTimeCompression(b *testing.B) {
 			}
 			virt := float64(b.N) * cfg.Duration.D().Seconds()
 			b.ReportMetric(virt/b.Elapsed().Seconds(), "virt-s/s")
-			b.ReportMetric(virt/(cpuTime()-c0).Seconds(), "virt-s/cpu-s")
+			b.ReportMetric(virt/(cputime.Used()-c0).Seconds(), "virt-s/cpu-s")
 		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/locksim/locksim/internal/cputime"
 )
 
 // BenchmarkHandoff measures one scheduler handoff: a task yields, the
@@ -29,10 +31,10 @@ func BenchmarkHandoff(b *testing.B) {
 		})
 	}
 	b.ResetTimer()
-	c0 := cpuTime()
+	c0 := cputime.Used()
 	w.Run(time.Hour)
 	b.StopTimer()
-	reportCPU(b, c0, w.Stats().Picks, "pick")
+	cputime.ReportPerOp(b, c0, w.Stats().Picks, "pick")
 	st := w.Stats()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(st.Picks), "ns/pick")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(st.Switches), "ns/switch")
@@ -61,10 +63,10 @@ func BenchmarkRedisSetNXPX(b *testing.B) {
 				}
 			})
 			b.ResetTimer()
-			c0 := cpuTime()
+			c0 := cputime.Used()
 			w.Run(1 << 62)
 			b.StopTimer()
-			reportCPU(b, c0, uint64(b.N), "op")
+			cputime.ReportPerOp(b, c0, uint64(b.N), "op")
 			if got := rn.Commands(); got != uint64(b.N) {
 				b.Fatalf("%d commands, want %d", got, b.N)
 			}
@@ -85,7 +87,7 @@ func BenchmarkLockWorkloadLua(b *testing.B) { benchWorkload(b, true) }
 func benchWorkload(b *testing.B, lua bool) {
 	var virt time.Duration
 	var cmds uint64
-	c0 := cpuTime()
+	c0 := cputime.Used()
 	for i := 0; i < b.N; i++ {
 		w := NewWorld(uint64(i))
 		var reds []*RedisNode
@@ -101,7 +103,7 @@ func benchWorkload(b *testing.B, lua bool) {
 		cmds += w.Stats().RedisCommands
 		w.Close()
 	}
-	cpu := (cpuTime() - c0).Seconds()
+	cpu := (cputime.Used() - c0).Seconds()
 	b.ReportMetric(float64(cmds)/cpu, "cmds/cpu-s")
 	b.ReportMetric(virt.Seconds()/cpu, "virt-s/cpu-s")
 	sec := b.Elapsed().Seconds()

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2/server"
+
+	"github.com/locksim/locksim/internal/cputime"
 )
 
 // BenchmarkMiniredisDispatch is the floor under BenchmarkRedisSetNXPX: one
@@ -15,14 +17,14 @@ func BenchmarkMiniredisDispatch(b *testing.B) {
 	var rn RedisNode
 	peer := server.NewPeer(bufio.NewWriter(&rn.buf))
 	args := []string{"SET", "lock", "v", "NX", "PX", "5"}
-	c0 := cpuTime()
+	c0 := cputime.Used()
 	for i := 0; i < b.N; i++ {
 		m.SetTime(Epoch.Add(time.Duration(i) * time.Millisecond))
 		rn.buf.Reset()
 		m.Server().Dispatch(peer, args)
 		peer.Flush()
 	}
-	reportCPU(b, c0, uint64(b.N), "op")
+	cputime.ReportPerOp(b, c0, uint64(b.N), "op")
 }
 
 // BenchmarkMiniredisEval is one EVAL of the release script dispatched to
@@ -32,11 +34,11 @@ func BenchmarkMiniredisEval(b *testing.B) {
 	var rn RedisNode
 	peer := server.NewPeer(bufio.NewWriter(&rn.buf))
 	args := []string{"EVAL", releaseScript, "1", "lock", "v"}
-	c0 := cpuTime()
+	c0 := cputime.Used()
 	for i := 0; i < b.N; i++ {
 		rn.buf.Reset()
 		m.Server().Dispatch(peer, args)
 		peer.Flush()
 	}
-	reportCPU(b, c0, uint64(b.N), "op")
+	cputime.ReportPerOp(b, c0, uint64(b.N), "op")
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2/server"
 
+	"github.com/locksim/locksim/internal/cputime"
 	"github.com/locksim/locksim/locks"
 )
 
@@ -37,7 +38,7 @@ func BenchmarkEvalLuaAcquire(b *testing.B) {
 				peer := server.NewPeer(bufio.NewWriter(&rn.buf))
 				args := []string{"EVAL", body, "1", "lock", "v", bc.px}
 				b.ReportAllocs()
-				c0 := cpuTime()
+				c0 := cputime.Used()
 				for i := 0; i < b.N; i++ {
 					rn.m.SetTime(Epoch.Add(time.Duration(i) * time.Millisecond))
 					rn.buf.Reset()
@@ -45,7 +46,7 @@ func BenchmarkEvalLuaAcquire(b *testing.B) {
 					peer.Flush()
 				}
 				b.StopTimer()
-				reportCPU(b, c0, uint64(b.N), "op")
+				cputime.ReportPerOp(b, c0, uint64(b.N), "op")
 				if want := "+OK\r\n"; bc.name == "free" && rn.buf.String() != want {
 					b.Fatalf("reply %q, want %q", rn.buf.String(), want)
 				}
@@ -76,10 +77,10 @@ func BenchmarkEvalRoundTrip(b *testing.B) {
 			})
 			b.ReportAllocs()
 			b.ResetTimer()
-			c0 := cpuTime()
+			c0 := cputime.Used()
 			w.Run(1 << 62)
 			b.StopTimer()
-			reportCPU(b, c0, uint64(b.N), "op")
+			cputime.ReportPerOp(b, c0, uint64(b.N), "op")
 		})
 	}
 }
@@ -118,7 +119,7 @@ func benchLockWorkload(b *testing.B, nodes int, opts []Option, newLock func(*Run
 	var virt time.Duration
 	var cmds, cycles uint64
 	b.ReportAllocs()
-	c0 := cpuTime()
+	c0 := cputime.Used()
 	for i := 0; i < b.N; i++ {
 		w := NewWorld(uint64(i), opts...)
 		var reds []*RedisNode
@@ -156,7 +157,7 @@ func benchLockWorkload(b *testing.B, nodes int, opts []Option, newLock func(*Run
 		cmds += w.Stats().RedisCommands
 		w.Close()
 	}
-	cpu := (cpuTime() - c0).Seconds()
+	cpu := (cputime.Used() - c0).Seconds()
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(float64(cmds)/sec, "cmds/s")
 	b.ReportMetric(float64(cmds)/cpu, "cmds/cpu-s")
