@@ -176,8 +176,8 @@ func (rn *RedisNode) probe(k string) {
 	if rn.m == nil || rn.tryProbe(k) {
 		return
 	}
-	rn.syncClock()
-	db := rn.m.DB(0) // expires what is due now
+	rn.syncClock() // expires what is due now
+	db := rn.aging.db
 	if !db.Exists(k) {
 		rn.expired(k)
 		return

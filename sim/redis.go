@@ -120,8 +120,8 @@ func (rn *RedisNode) Get(key string) (string, bool) {
 	}
 	_, db, _, ok := rn.unaged([]string{key}) // aging.go
 	if !ok {
-		rn.syncClock()
-		db = rn.m.DB(0) // expires what is due now
+		rn.syncClock() // expires what is due now
+		db = rn.aging.db
 	}
 	rn.noteGoneKey(db, key)
 	v, err := db.Get(key) // an error if it does not exist or is no string
@@ -136,8 +136,8 @@ func (rn *RedisNode) PTTL(key string) time.Duration {
 	}
 	_, db, pending, ok := rn.unaged([]string{key}) // aging.go
 	if !ok {
-		rn.syncClock()
-		db, pending = rn.m.DB(0), 0 // expires what is due now
+		rn.syncClock() // expires what is due now
+		db, pending = rn.aging.db, 0
 	}
 	rn.noteGoneKey(db, key)
 	if !db.Exists(key) {
