@@ -539,6 +539,14 @@ func runExtend(x *fastCall) bool {
 	return true
 }
 
+// direct reports whether a plain command of peer may take a direct path:
+// not with the interpreter forced (the differential tests compare the two),
+// nor a handed-out miniredis, nor on a RESP3 or stateful connection.
+func (rn *RedisNode) direct(peer *server.Peer) bool {
+	st := &rn.scripts
+	return !st.dispatch && !st.interpret && !rn.w.interpretScripts && !peer.Resp3 && !st.stateful[peer]
+}
+
 // fastSetNX runs SET key value NX PX ms, redlock's acquire, directly on
 // the database when the direct writes allow it (fastread.go), with the
 // reply miniredis writes: a nil if the key exists, else OK. It reports
@@ -547,8 +555,7 @@ func runExtend(x *fastCall) bool {
 // so that the differential tests compare it with miniredis's own SET.
 func (rn *RedisNode) fastSetNX(peer *server.Peer, args []string) bool {
 	st := &rn.scripts
-	if st.dispatch || st.interpret || rn.w.interpretScripts || peer.Resp3 || st.stateful[peer] ||
-		!strings.EqualFold(args[0], "SET") || !strings.EqualFold(args[3], "NX") || !strings.EqualFold(args[4], "PX") {
+	if !rn.direct(peer) || !strings.EqualFold(args[0], "SET") || !strings.EqualFold(args[3], "NX") || !strings.EqualFold(args[4], "PX") {
 		return false
 	}
 	ttl, ok := directMillis(args[5])
@@ -577,7 +584,7 @@ func (rn *RedisNode) fastSetNX(peer *server.Peer, args []string) bool {
 // reports whether it did; when it did not, it wrote nothing.
 func (rn *RedisNode) fastGetDel(peer *server.Peer, args []string) bool {
 	st := &rn.scripts
-	if st.dispatch || st.interpret || rn.w.interpretScripts || peer.Resp3 || st.stateful[peer] {
+	if !rn.direct(peer) {
 		return false
 	}
 	switch {

@@ -118,14 +118,22 @@ func (rn *RedisNode) Get(key string) (string, bool) {
 	if rn.m == nil {
 		return "", false
 	}
-	_, db, _, ok := rn.unaged([]string{key}) // aging.go
-	if !ok {
-		rn.syncClock() // expires what is due now
-		db = rn.aging.db
-	}
-	rn.noteGoneKey(db, key)
+	db, _ := rn.readKey(key)
 	v, err := db.Get(key) // an error if it does not exist or is no string
 	return v, err == nil
+}
+
+// readKey prepares a read of key now, from outside a command: it returns
+// database 0 unaged (aging.go) or, if the key may have expired unseen,
+// aged by a tick, and the pending ageing; an expiry of key is reported.
+func (rn *RedisNode) readKey(key string) (*miniredis.RedisDB, time.Duration) {
+	_, db, pending, ok := rn.unaged([]string{key})
+	if !ok {
+		rn.syncClock() // expires what is due now
+		db, pending = rn.aging.db, 0
+	}
+	rn.noteGoneKey(db, key)
+	return db, pending
 }
 
 // PTTL returns the remaining time to live of key now, as Redis's PTTL does:
@@ -134,12 +142,7 @@ func (rn *RedisNode) PTTL(key string) time.Duration {
 	if rn.m == nil {
 		return -2
 	}
-	_, db, pending, ok := rn.unaged([]string{key}) // aging.go
-	if !ok {
-		rn.syncClock() // expires what is due now
-		db, pending = rn.aging.db, 0
-	}
-	rn.noteGoneKey(db, key)
+	db, pending := rn.readKey(key)
 	if !db.Exists(key) {
 		return -2
 	}
@@ -314,7 +317,6 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 			rn.retrackKey(db, k, !ci.readOnly && !st.kept)
 		}
 	}
-	st.kept, st.valKey, st.val = false, "", ""
 	rn.aging.done(st, wall)
 	if ci.rescan {
 		rn.rescan()
