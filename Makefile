@@ -4,7 +4,7 @@ GO            ?= go
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME     ?= 1s
 
-.PHONY: run test lint bench vet
+.PHONY: run test lint bench vet mutants
 
 # The main job, fully in-process: the lock x fault safety matrix.
 run:
@@ -41,3 +41,9 @@ bench:
 .PHONY: bench-real
 bench-real:
 	GO=$(GO) ./scripts/bench-real $(BENCH_FLAGS)
+
+# Every mutant of scripts/mutants.d (a deliberate bug in an oracle that
+# judges the simulator) applied in a temporary copy: each must be killed by
+# an ordinary go test. A measurement, not part of make test (minutes).
+mutants:
+	GO=$(GO) ./scripts/mutants
