@@ -58,6 +58,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -149,6 +150,7 @@ func (w *World) RegisterFastPath(fp *FastPath) {
 // WithFastPaths registers fps on the World (RegisterFastPath).
 func WithFastPaths(fps ...*FastPath) Option {
 	return func(w *World) {
+		w.fastPaths = slices.Grow(w.fastPaths, len(fps))
 		for _, fp := range fps {
 			w.RegisterFastPath(fp)
 		}

@@ -36,7 +36,11 @@ var (
 func FastPaths() []*sim.FastPath { return append([]*sim.FastPath(nil), fastPaths...) }
 
 // WithFastPaths registers FastPaths on a World.
-func WithFastPaths() sim.Option { return sim.WithFastPaths(fastPaths...) }
+func WithFastPaths() sim.Option { return withFastPaths }
+
+// withFastPaths is made once: a World per run, each option made anew would
+// be an allocation per run.
+var withFastPaths = sim.WithFastPaths(fastPaths...)
 
 // runLuaAcquire is
 //
