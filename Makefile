@@ -22,7 +22,7 @@ lint: vet
 	$(GO) run $(STATICCHECK) ./...
 
 # Issue 6's figures. First every Go benchmark in benchstat-compatible form
-# (among them: sim's LuaLockWorkload and RedlockWorkload in cmds/s, again on
+# (among them: simlock's LuaLockWorkload and RedlockWorkload in cmds/s, again on
 # one core with -cpu 1; model's Linearizable10k/100k with peak-heap-MB;
 # scenario's GCPauseTimeCompression in virt-s/s, again with -cpu 1 as
 # simrun runs one world per P, TimeToBug in s-to-bug, ExploreScaling in
@@ -31,7 +31,7 @@ lint: vet
 # to the first violation, gc-pause time compression, and the machine's load.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
-	$(GO) test -run '^$$' -bench 'Workload' -benchmem -benchtime $(BENCHTIME) -cpu 1 ./sim
+	$(GO) test -run '^$$' -bench 'Workload' -benchmem -benchtime $(BENCHTIME) -cpu 1 ./sim ./simlock
 	$(GO) test -run '^$$' -bench 'GCPauseTimeCompression' -benchmem -benchtime $(BENCHTIME) -cpu 1 ./scenario
 	GO=$(GO) ./scripts/bench-summary
 

@@ -10,6 +10,7 @@ import (
 	"github.com/locksim/locksim/locks"
 	"github.com/locksim/locksim/model"
 	"github.com/locksim/locksim/sim"
+	"github.com/locksim/locksim/simlock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -54,7 +55,7 @@ func TestEveryLockIsSafeAndLiveWithoutFaults(t *testing.T) {
 func TestRedlockValidityIsComputedOnTheClientClock(t *testing.T) {
 	for _, drift := range []float64{0, 0.05, -0.05} {
 		t.Run(fmt.Sprintf("client-drift-%v", drift), func(t *testing.T) {
-			w := sim.NewWorld(7)
+			w := sim.NewWorld(7, simlock.WithFastPaths())
 			defer w.Close()
 			var conns []locks.Conn
 			client := w.AddNode("client-1")
@@ -66,7 +67,7 @@ func TestRedlockValidityIsComputedOnTheClientClock(t *testing.T) {
 			var lease locks.Lease
 			var lockErr error
 			w.Spawn(client, "client", func(rt *sim.Runtime) {
-				l, err := locks.NewRedlock(rt, conns, locks.RedlockOptions{Key: "k"})
+				l, err := locks.NewRedlock(simlock.Runtime(rt), conns, locks.RedlockOptions{Key: "k"})
 				if err != nil {
 					lockErr = err
 					return

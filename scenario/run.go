@@ -8,6 +8,7 @@ import (
 	"github.com/locksim/locksim/histories"
 	"github.com/locksim/locksim/locks"
 	"github.com/locksim/locksim/sim"
+	"github.com/locksim/locksim/simlock"
 )
 
 // run is one simulation being built and executed.
@@ -30,7 +31,7 @@ type run struct {
 
 // build creates the world of cfg (already validated) for seed.
 func build(cfg Config, seed uint64, opts ...sim.Option) *run {
-	w := sim.NewWorld(seed, opts...)
+	w := sim.NewWorld(seed, append([]sim.Option{simlock.WithFastPaths()}, opts...)...)
 	r := &run{cfg: cfg, seed: seed, w: w, nodes: map[string]*sim.Node{}}
 	r.rec = &recorder{w: w}
 
@@ -92,11 +93,11 @@ func (r *run) spawn(c *client) {
 
 // newLock builds the run's lock for client c, as its process would.
 func (r *run) newLock(c *client, rt *sim.Runtime) (locks.Locker, error) {
-	env := locks.Env{Runtime: rt}
+	env := locks.Env{Runtime: simlock.Runtime(rt)}
 	switch r.cfg.Lock {
 	case "mutex":
 		if r.process == nil {
-			r.process = locks.NewProcess(rt)
+			r.process = locks.NewProcess(env.Runtime)
 		}
 		env.Process = r.process
 	case "redlock":

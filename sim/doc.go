@@ -4,12 +4,13 @@
 // a time — all driven by one PRNG from one seed. Same seed and same calls,
 // same trace, byte for byte; TraceHash fingerprints it.
 //
-// Lock code runs unchanged on a World through the seam of package locks:
-// a task's *Runtime satisfies locks.Runtime (node wall clock, sleeps and
+// Lock code runs unchanged on a World through the seam of package locks,
+// which sim does not import (package simlock adapts one to the other): a
+// task's *Runtime has the seam's methods (node wall clock, sleeps and
 // timeouts on the node's monotonic clock, scheduler-visible groups and
-// mutexes, a per-task random source), and RedisNode.Conn satisfies
-// locks.Conn (one command over the simulated network, go-redis reply
-// shapes).
+// mutexes, a per-task random source), and RedisNode.Conn returns a
+// connection with locks.Conn's Do (one command over the simulated network,
+// go-redis reply shapes).
 //
 // # Time
 //
@@ -46,10 +47,12 @@
 // node's clock, and an EvExpire event reports it when the node's wall clock
 // passes the deadline (at once for a forward step past it), with the key's
 // last value. Keys a restart loses are reported as EvKeyLost, with theirs.
-// OnRedisCommand sees every command and reply. The scripts of package locks,
-// SET NX PX, GET and DEL run as Go code inside the node (fastpath.go), with
-// miniredis's replies and effects, and without ageing every TTL at each
-// command (aging.go); WithInterpretedScripts turns both off. Persistence: PersistNone restarts empty; PersistEverysec loses the
+// OnRedisCommand sees every command and reply. Scripts with a fast path
+// registered under the SHA-1 of their exact body (RegisterFastPath; the
+// locks' scripts are package simlock's), SET NX PX, GET and DEL run as Go
+// code inside the node (fastpath.go), with miniredis's replies and effects,
+// and without ageing every TTL at each command (aging.go);
+// WithInterpretedScripts turns both off. Persistence: PersistNone restarts empty; PersistEverysec loses the
 // writes executed in the last EverysecWindow (1s of true time) before the
 // crash; PersistAlways loses nothing acknowledged.
 //
@@ -65,7 +68,7 @@
 //			ctx, cancel := rt.WithTimeout(context.Background(), 50*time.Millisecond)
 //			defer cancel()
 //			_, err := conn.Do(ctx, "SET", "lock", "v", "NX", "PX", 1000)
-//			_ = err // nil, locks.ErrNil, a RedisError or a context error
+//			_ = err // nil, redis.Nil (locks.ErrNil), a RedisError or a context error
 //		})
 //	})
 //	w.At(2*time.Second, func() { w.Pause(c, 3*time.Second) })

@@ -2,10 +2,12 @@ package sim_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
-	"github.com/locksim/locksim/locks"
+	"github.com/redis/go-redis/v9"
+
 	"github.com/locksim/locksim/sim"
 )
 
@@ -30,7 +32,7 @@ func ExampleWorld() {
 				switch {
 				case err == nil:
 					fmt.Println(n.Name(), "holds the lock")
-				case locks.IsNil(err):
+				case errors.Is(err, redis.Nil): // locks.ErrNil
 					fmt.Println(n.Name(), "finds it taken")
 				default:
 					fmt.Println(n.Name(), "error:", err)

@@ -4,12 +4,18 @@ package sim
 //
 // miniredis runs every EVAL and EVALSHA in a fresh gopher-lua state (about
 // 200µs and 185KB each), which dominates a simulation of script-based locks.
-// A Redis node therefore recognises the scripts of package locks
-// (locks.Scripts) and runs them as Go code instead: the same Redis commands
-// the script would call (EXISTS, GET, SET, INCR, DEL, PEXPIRE), dispatched to
-// the node's miniredis in the same order, on a connection of its own, with
-// the script's reply written to the client as miniredis's Lua bridge writes
-// it. Nothing runs between those commands (the node executes a command
+// A World therefore lets its user register Go implementations of scripts
+// (FastPath, RegisterFastPath): each under the SHA-1 of the exact body it
+// implements, so that a script whose text changed no longer matches and
+// runs in the interpreter, with its new semantics, instead of the stale Go
+// code. sim knows no lock: the implementations of the locks' scripts live
+// in package simlock, which knows both.
+//
+// A fast path runs the same Redis commands the script would call (through
+// ScriptCall: EXISTS, GET, SET PX, DEL, PEXPIRE, or any command), on the
+// node's miniredis, in the same order, on a connection of its own, and its
+// reply is written to the client as miniredis's Lua bridge writes it.
+// Nothing runs between those commands (the node executes a command
 // atomically on its arrival), so the script stays atomic.
 //
 // What does not change, by construction: the command the node executes,
@@ -18,14 +24,14 @@ package sim
 // TTLs are those of the very SET PX and PEXPIRE commands the script would
 // send, against the node's clock (ClockTTL, SetTime); the reply bytes are
 // those of the interpreter, so traces are identical in both modes (the
-// differential and trace tests check it).
+// differential and trace tests of package simlock check it).
 //
-// Recognition: EVAL by its body (the exact bytes of a locks script, which is
-// the same as recognising its SHA-1), EVALSHA by the SHA-1 hex digest, in
-// lower case as miniredis stores it, and only if miniredis has the script
-// (an earlier EVAL, or SCRIPT LOAD); otherwise miniredis answers NOSCRIPT as
-// before. A fast EVAL caches its script in miniredis (SCRIPT LOAD), as an
-// interpreted one does, so a later EVALSHA finds it.
+// Recognition: EVAL by its body (the exact bytes of a registered body,
+// which is the same as recognising its SHA-1), EVALSHA by the SHA-1 hex
+// digest, in lower case as miniredis stores it, and only if miniredis has
+// the script (an earlier EVAL, or SCRIPT LOAD); otherwise miniredis answers
+// NOSCRIPT as before. A fast EVAL caches its script in miniredis (SCRIPT
+// LOAD), as an interpreted one does, so a later EVALSHA finds it.
 //
 // The plain SET key value NX PX ms of redlock, and GET key and DEL key of
 // one key, take a direct path too (fastSetNX, fastGetDel), under the same
@@ -33,38 +39,39 @@ package sim
 //
 // The interpreter still runs (so that every reply, error text and partial
 // effect is miniredis's own):
-//   - for every other script, EVAL_RO and EVALSHA_RO;
+//   - for every body without a registered fast path, EVAL_RO and
+//     EVALSHA_RO;
 //   - under WithInterpretedScripts or RedisNode.SetInterpretedScripts;
-//   - when the number of keys is not the script's, or arguments are missing;
+//   - when the number of keys is not a number or exceeds the arguments;
 //   - on a connection that ever sent MULTI, SELECT, HELLO, AUTH, RESET or a
 //     SUBSCRIBE (its scripts may be queued, run on another database, or be
 //     refused), or that speaks RESP3;
-//   - when a command of the script would fail with an error before the
+//   - when the fast path declines (ScriptFunc returns false): wrong arity,
+//     or a command of the script would fail with an error before the
 //     script wrote anything (the fast path then writes nothing and hands the
-//     whole EVAL to the interpreter, which fails the same way), or when the
-//     fenced acquire's INCR could fail or exceed Lua's 2^53 integer range.
+//     whole EVAL to the interpreter, which fails the same way).
 
 import (
 	"bufio"
 	"bytes"
 	"crypto/sha1"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/alicebob/miniredis/v2/server"
-
-	"github.com/locksim/locksim/locks"
 )
 
 // WithInterpretedScripts makes every Redis node of the World run every
-// EVAL and EVALSHA in miniredis's Lua interpreter, as if there were no
-// script fast path. Replies, keyspaces and traces are the same either way;
-// only the speed differs. By default the scripts of package locks take the
-// fast path.
+// EVAL and EVALSHA in miniredis's Lua interpreter, as if no fast path were
+// registered, and turns the direct paths of SET NX PX, GET and DEL off.
+// Replies, keyspaces and traces are the same either way; only the speed
+// differs.
 func WithInterpretedScripts() Option {
 	return func(w *World) { w.interpretScripts = true }
 }
@@ -82,6 +89,92 @@ func (rn *RedisNode) ScriptStats() (fast, interpreted uint64) {
 	return rn.scripts.fast, rn.scripts.interpreted
 }
 
+// FastPath is the Go implementation of one Lua script, bound to the exact
+// body it implements: a Redis node runs it for an EVAL of that body, or an
+// EVALSHA of its SHA-1, and for nothing else. Make it once (NewFastPath)
+// and register it on each World (RegisterFastPath, WithFastPaths).
+type FastPath struct {
+	name, body string
+	sha        string // lower-case hex SHA-1 of body, as EVALSHA takes it
+	id         uint64 // the body's ID in the trace: its SHA-1's first 8 bytes
+	run        ScriptFunc
+}
+
+// NewFastPath returns the fast path run for the script body: name is for
+// messages and tools, body the script's text byte for byte, run its Go
+// implementation (see ScriptFunc).
+func NewFastPath(name, body string, run ScriptFunc) *FastPath {
+	if run == nil {
+		panic("sim: fast path " + name + " without a function")
+	}
+	sum := sha1.Sum([]byte(body))
+	return &FastPath{name: name, body: body, sha: hex.EncodeToString(sum[:]),
+		id: binary.BigEndian.Uint64(sum[:8]), run: run}
+}
+
+// Name returns the name the fast path was made with.
+func (fp *FastPath) Name() string { return fp.name }
+
+// Body returns the exact script body the fast path implements.
+func (fp *FastPath) Body() string { return fp.body }
+
+// SHA1 returns the SHA-1 of Body in lower-case hex: the digest EVALSHA
+// takes, under which the fast path is registered.
+func (fp *FastPath) SHA1() string { return fp.sha }
+
+// maxFastPaths bounds the fast paths of a World: a node records which of
+// them miniredis has cached in one bit each.
+const maxFastPaths = 64
+
+// RegisterFastPath makes every Redis node of the World run fp for its
+// body. It panics if another fast path is registered for the same body;
+// registering fp again does nothing. Register before the World runs: a
+// registered body is also how the trace names the script (an ID instead of
+// the body), so registering changes the trace hash, though not the
+// replies.
+func (w *World) RegisterFastPath(fp *FastPath) {
+	for _, o := range w.fastPaths {
+		switch {
+		case o == fp:
+			return
+		case o.sha == fp.sha:
+			panic(fmt.Sprintf("sim: fast paths %s and %s for the same script body (SHA-1 %s)", o.name, fp.name, fp.sha))
+		}
+	}
+	if len(w.fastPaths) == maxFastPaths {
+		panic(fmt.Sprintf("sim: more than %d fast paths", maxFastPaths))
+	}
+	w.fastPaths = append(w.fastPaths, fp)
+}
+
+// WithFastPaths registers fps on the World (RegisterFastPath).
+func WithFastPaths(fps ...*FastPath) Option {
+	return func(w *World) {
+		w.fastPaths = slices.Grow(w.fastPaths, len(fps))
+		for _, fp := range fps {
+			w.RegisterFastPath(fp)
+		}
+	}
+}
+
+// FastPaths returns the fast paths registered on the World, in
+// registration order.
+func (w *World) FastPaths() []*FastPath { return append([]*FastPath(nil), w.fastPaths...) }
+
+// fastPathOf returns the index of the registered fast path of an EVAL body
+// or an EVALSHA digest, -1 if there is none.
+func (w *World) fastPathOf(arg string, isSHA bool) int {
+	for i, fp := range w.fastPaths {
+		// not a map: hashing a whole body costs more than comparing it
+		// with a few, which mostly differ in length or share the
+		// caller's constant's bytes (compared by pointer).
+		if isSHA && fp.sha == arg || !isSHA && fp.body == arg {
+			return i
+		}
+	}
+	return -1
+}
+
 // scriptState is a Redis node's fast-path state. Everything but the
 // counters and the interpret flag describes the miniredis m, and is reset
 // when the node gets a new one (restart).
@@ -94,8 +187,8 @@ type scriptState struct {
 	buf      bytes.Buffer // its replies
 	cmd      []string     // scratch for the commands it sends
 	dispatch bool         // send reads (EXISTS, GET) through Dispatch too (fastread.go)
-	x        fastCall     // scratch for the script being run
-	loaded   uint32       // bit i: fastScripts.list[i] is in m's script cache
+	x        ScriptCall   // scratch for the script being run
+	loaded   uint64       // bit i: the World's fast path i is in m's script cache
 	stateful map[*server.Peer]bool
 
 	// Set by exec for the command it runs, nil otherwise: the database,
@@ -111,9 +204,10 @@ type scriptState struct {
 	// TTL baseline (aging.go): 0 unless exec runs the command unaged.
 	pending time.Duration
 
-	// What a direct path tells exec's expiry tracking, which would
-	// otherwise read the value of every key the command names: the
-	// command changed no value (kept), or set key valKey to val.
+	// What a direct path or a fast script tells exec's expiry tracking,
+	// which would otherwise read the value of every key the command
+	// names: the command changed no value but perhaps valKey's (kept),
+	// and set key valKey to val.
 	kept        bool
 	valKey, val string
 }
@@ -146,7 +240,7 @@ func (st *scriptState) reset(m *miniredis.Miniredis) {
 }
 
 // dispatch executes one command on the node's miniredis, writing its reply
-// to peer: a recognised script on the fast path, anything else through
+// to peer: a registered script on the fast path, anything else through
 // miniredis's Dispatch.
 func (rn *RedisNode) dispatch(peer *server.Peer, args []string) {
 	st := &rn.scripts
@@ -197,115 +291,60 @@ func connStateCommand(name string) bool {
 	return false
 }
 
-// fastEval runs an EVAL or EVALSHA of a recognised script on the fast path
+// fastEval runs an EVAL or EVALSHA of a registered script on the fast path
 // and reports whether it did; when it did not, it wrote nothing.
 func (rn *RedisNode) fastEval(peer *server.Peer, args []string, isSHA bool) bool {
 	st := &rn.scripts
 	if st.interpret || rn.w.interpretScripts || len(args) < 3 || peer.Resp3 || st.stateful[peer] {
 		return false
 	}
-	var fs *fastScript
-	if isSHA {
-		fs = fastScripts.bySHA[args[1]]
-	} else {
-		// not the byBody map: hashing a whole body costs more than
-		// comparing it with a few, which mostly differ in length or
-		// share the caller's constant's bytes (compared by pointer).
-		for _, c := range fastScripts.list {
-			if c.body == args[1] {
-				fs = c
-				break
-			}
-		}
-	}
-	if fs == nil {
+	i := rn.w.fastPathOf(args[1], isSHA)
+	if i < 0 {
 		return false
 	}
+	fp := rn.w.fastPaths[i]
 	n, err := strconv.Atoi(args[2])
-	if err != nil || n != fs.keys || len(args)-3-n < fs.argv {
+	if err != nil || n < 0 || 3+n > len(args) {
 		return false
 	}
-	bit := uint32(1) << fs.idx
+	bit := uint64(1) << i
 	if isSHA && st.loaded&bit == 0 {
-		if r := st.call("SCRIPT", "EXISTS", fs.sha); r.kind != '*' || !bytes.Equal(r.raw, []byte("*1\r\n:1\r\n")) {
+		if r := st.call("SCRIPT", "EXISTS", fp.sha); r.kind != '*' || !bytes.Equal(r.raw, []byte("*1\r\n:1\r\n")) {
 			return false // NOSCRIPT: miniredis says so
 		}
 		st.loaded |= bit
 	}
-	x := &st.x // reused: a fresh one would escape through fs.run
-	*x = fastCall{st: st, peer: peer, keys: args[3 : 3+n], argv: args[3+n:]}
-	ok := fs.run(x)
-	*x = fastCall{}
-	if !ok {
+	if !st.run(fp, peer, args[3:3+n], args[3+n:]) {
 		return false
 	}
 	if st.loaded&bit == 0 {
 		// an interpreted EVAL that succeeds caches its script
-		if r := st.call("SCRIPT", "LOAD", fs.body); r.kind != '$' {
-			panic(fmt.Sprintf("sim: SCRIPT LOAD of script %s: %q", fs.name, st.buf.Bytes()))
+		if r := st.call("SCRIPT", "LOAD", fp.body); r.kind != '$' {
+			panic(fmt.Sprintf("sim: SCRIPT LOAD of script %s: %q", fp.name, st.buf.Bytes()))
 		}
 		st.loaded |= bit
 	}
 	return true
 }
 
-// fastScript is a recognised script and its Go implementation.
-type fastScript struct {
-	name, body, sha string
-	idx             int
-	keys, argv      int // number of keys it takes; arguments it needs
-	run             func(*fastCall) bool
-}
-
-// fastTable holds the recognised scripts.
-type fastTable struct {
-	list   []*fastScript
-	byBody map[string]*fastScript
-	bySHA  map[string]*fastScript
-}
-
-// fastScripts are the scripts of package locks that have a Go
-// implementation; a locks script without one is interpreted.
-var fastScripts = newFastTable(locks.Scripts())
-
-// fastImpls are the Go implementations of the locks scripts, by name.
-var fastImpls = map[string]struct {
-	keys, argv int
-	run        func(*fastCall) bool
-}{
-	locks.ScriptLuaAcquire:    {1, 2, runLuaAcquire},
-	locks.ScriptFencedAcquire: {2, 2, runFencedAcquire},
-	locks.ScriptRelease:       {1, 1, runRelease},
-	locks.ScriptExtend:        {1, 2, runExtend},
-}
-
-func newFastTable(scripts []locks.Script) *fastTable {
-	t := &fastTable{byBody: map[string]*fastScript{}, bySHA: map[string]*fastScript{}}
-	for _, s := range scripts {
-		impl, ok := fastImpls[s.Name]
-		if !ok {
-			continue
-		}
-		sum := sha1.Sum([]byte(s.Body))
-		fs := &fastScript{name: s.Name, body: s.Body, sha: hex.EncodeToString(sum[:]), idx: len(t.list),
-			keys: impl.keys, argv: impl.argv, run: impl.run}
-		t.list = append(t.list, fs)
-		t.byBody[fs.body] = fs
-		t.bySHA[fs.sha] = fs
+// run runs fp with KEYS keys and ARGV argv, its reply going to peer, and
+// reports whether it did, holding it to ScriptFunc's contract.
+func (st *scriptState) run(fp *FastPath, peer *server.Peer, keys, argv []string) bool {
+	x := &st.x // reused: a fresh one would escape through fp.run
+	*x = ScriptCall{Keys: keys, Args: argv, st: st, peer: peer, fp: fp}
+	st.kept, st.valKey, st.val = true, "", "" // nothing written yet
+	ok := fp.run(x)
+	wrote, replied := x.wrote, x.replied
+	*x = ScriptCall{}
+	switch {
+	case ok && !replied:
+		panic(fmt.Sprintf("sim: fast path %s returned without a reply", fp.name))
+	case !ok && (wrote || replied):
+		panic(fmt.Sprintf("sim: fast path %s declined after it wrote (the interpreter would run the script again)", fp.name))
+	case !ok:
+		st.kept, st.valKey, st.val = false, "", "" // the interpreter's turn
 	}
-	if len(t.list) > 32 {
-		panic("sim: more than 32 fast-path scripts")
-	}
-	return t
-}
-
-// fastCall is one execution of a recognised script: its KEYS and ARGV, and
-// the client's connection, where the script's reply goes.
-type fastCall struct {
-	st   *scriptState
-	peer *server.Peer
-	keys []string
-	argv []string
+	return ok
 }
 
 // subReply is the reply of a command the fast path sent: kind is the RESP
@@ -383,160 +422,6 @@ func atoi64(b []byte) (int64, bool) {
 		n = -n
 	}
 	return n, true
-}
-
-// reply writes the value of `return redis.call(...)` to the client as
-// miniredis's Lua bridge converts it: a status reply stays a status, an
-// integer an integer, a bulk string a bulk string, a nil bulk (Lua false) a
-// nil. It reports false for other shapes, which the caller must only get
-// before writing anything.
-func (x *fastCall) reply(r subReply) bool {
-	switch {
-	case r.kind == '+' && string(r.str) == "OK":
-		x.st.raw(x.peer, "+OK\r\n") // the bytes of WriteInline("OK")
-	case r.kind == ':' && r.n == 0:
-		x.st.raw(x.peer, ":0\r\n") // the bytes of WriteInt
-	case r.kind == ':' && r.n == 1:
-		x.st.raw(x.peer, ":1\r\n")
-	case r.kind == '+':
-		x.peer.WriteInline(string(r.str))
-	case r.kind == ':' && r.n > -maxLuaInt && r.n < maxLuaInt:
-		x.peer.WriteInt(int(r.n))
-	case r.kind == '$' && r.nil:
-		x.peer.WriteNull()
-	case r.kind == '$':
-		x.peer.WriteBulk(string(r.str))
-	default:
-		return false
-	}
-	return true
-}
-
-// maxLuaInt bounds the integers a Lua number (a float64) holds exactly.
-const maxLuaInt = 1 << 53
-
-// mustReply is reply for a command sent after the script wrote: its shape
-// was checked beforehand, so anything else is a bug of the fast path.
-func (x *fastCall) mustReply(r subReply, what string) {
-	if !x.reply(r) {
-		panic(fmt.Sprintf("sim: script fast path: %s after a write replied %q", what, r.raw))
-	}
-}
-
-// runLuaAcquire is
-//
-//	if redis.call("exists", KEYS[1]) == 0 then
-//	  return redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2]) end
-//	return nil
-func runLuaAcquire(x *fastCall) bool {
-	r := x.st.exists(x.keys[0])
-	if r.kind != ':' {
-		return false
-	}
-	if r.n != 0 {
-		x.st.raw(x.peer, "$-1\r\n") // WriteNull on RESP2
-		x.st.kept = true
-		return true
-	}
-	// SET fails (bad PX) before writing anything; the interpreter then
-	// replies with its own error text.
-	if !x.reply(x.st.setPX(x.keys[0], x.argv[0], x.argv[1])) {
-		return false
-	}
-	x.st.valKey, x.st.val = x.keys[0], x.argv[0]
-	return true
-}
-
-// runFencedAcquire is
-//
-//	if redis.call("exists", KEYS[1]) == 0 then
-//	  redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2])
-//	  return redis.call("incr", KEYS[2]) end
-//	return nil
-//
-// The INCR comes after a write, so its success is established first: the
-// counter is missing or holds a canonical integer well inside Lua's range.
-func runFencedAcquire(x *fastCall) bool {
-	st := x.st
-	key, tokenKey := x.keys[0], x.keys[1]
-	r := st.exists(key)
-	if r.kind != ':' {
-		return false
-	}
-	if r.n != 0 {
-		x.st.raw(x.peer, "$-1\r\n") // WriteNull on RESP2
-		x.st.kept = true
-		return true
-	}
-	if key == tokenKey {
-		return false // INCR of the value just set
-	}
-	r = st.call("GET", tokenKey)
-	switch {
-	case r.kind != '$':
-		return false // WRONGTYPE, or worse: let the interpreter fail
-	case !r.nil:
-		n, ok := atoi64(r.str)
-		if !ok || strconv.FormatInt(n, 10) != string(r.str) || n+1 >= maxLuaInt || n+1 <= -maxLuaInt {
-			return false
-		}
-	}
-	if r = st.setPX(key, x.argv[0], x.argv[1]); r.kind != '+' {
-		return false // nothing written
-	}
-	r = st.call("INCR", tokenKey)
-	if r.kind != ':' {
-		panic(fmt.Sprintf("sim: script fast path: INCR %q replied %q", tokenKey, r.raw))
-	}
-	x.mustReply(r, "INCR")
-	st.valKey, st.val = key, x.argv[0]
-	return true
-}
-
-// runRelease is
-//
-//	if redis.call("get", KEYS[1]) == ARGV[1] then
-//	  return redis.call("del", KEYS[1]) else return 0 end
-func runRelease(x *fastCall) bool {
-	st := x.st
-	is, ok := st.getIs(x.keys[0], x.argv[0])
-	if !ok {
-		return false // WRONGTYPE: the script fails before writing
-	}
-	if !is {
-		x.st.raw(x.peer, ":0\r\n") // WriteInt(0)
-		x.st.kept = true
-		return true
-	}
-	r := st.del(x.keys[0])
-	if r.kind != ':' {
-		return false
-	}
-	x.mustReply(r, "DEL")
-	return true
-}
-
-// runExtend is
-//
-//	if redis.call("get", KEYS[1]) == ARGV[1] then
-//	  return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end
-func runExtend(x *fastCall) bool {
-	st := x.st
-	is, ok := st.getIs(x.keys[0], x.argv[0])
-	if !ok {
-		return false
-	}
-	if !is {
-		x.st.raw(x.peer, ":0\r\n") // WriteInt(0)
-		x.st.kept = true
-		return true
-	}
-	// PEXPIRE fails (bad milliseconds) before writing anything.
-	if !x.reply(st.pexpire(x.keys[0], x.argv[1])) {
-		return false
-	}
-	st.kept = true // a TTL, not a value
-	return true
 }
 
 // direct reports whether a plain command of peer may take a direct path:

@@ -5,198 +5,60 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/locksim/locksim/locks"
 )
 
-// Every script of package locks is on the fast path, recognised by the
-// SHA-1 of its exact body.
-func TestFastPathCoversLockScripts(t *testing.T) {
-	scripts := locks.Scripts()
-	require.Len(t, fastScripts.list, len(scripts))
-	for _, s := range scripts {
-		sum := sha1.Sum([]byte(s.Body))
-		sha := hex.EncodeToString(sum[:])
-		fs := fastScripts.bySHA[sha]
-		require.NotNil(t, fs, "script %s has no fast path", s.Name)
-		assert.Equal(t, s.Name, fs.name)
-		assert.Same(t, fs, fastScripts.byBody[s.Body])
+// The fast paths of this package's tests, for the scripts of its tests:
+// sim knows no lock, so the locks' own scripts and their fast paths are
+// package simlock's (and so are the differential tests that compare them
+// with the interpreter).
+
+// testRelease is releaseScript's Go implementation.
+func testRelease(c *ScriptCall) bool {
+	if len(c.Keys) != 1 || len(c.Args) < 1 {
+		return false
 	}
-	// the sim's own test script differs from the locks' release by case
-	_, ok := fastScripts.byBody[releaseScript]
-	assert.False(t, ok, "an unrecognised body must be interpreted")
+	r := c.Get(c.Keys[0])
+	switch {
+	case r.Kind != '$':
+		return false
+	case r.Nil || r.Str != c.Args[0]:
+		c.ReturnInt(0)
+		return true
+	}
+	return c.Return(c.Del(c.Keys[0]))
 }
 
-// edgeOp builds a diffOp from a command, naming script bodies.
-func edgeOps(cmds ...[]any) []diffOp {
-	names := map[string]string{}
-	for _, s := range locks.Scripts() {
-		names[s.Body] = s.Name
+// acquireScript sets the key with a TTL if it does not exist.
+const acquireScript = `if redis.call("EXISTS", KEYS[1]) == 0 then return redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2]) end return nil`
+
+// testAcquire is acquireScript's Go implementation.
+func testAcquire(c *ScriptCall) bool {
+	if len(c.Keys) != 1 || len(c.Args) < 2 {
+		return false
 	}
-	var ops []diffOp
-	for _, c := range cmds {
-		parts := make([]string, len(c))
-		for i, a := range c {
-			parts[i] = fmt.Sprint(a)
-			if n, ok := names[parts[i]]; ok {
-				parts[i] = "<" + n + ">"
-			}
-		}
-		ops = append(ops, diffOp{args: c, what: strings.Join(parts, " "), pttl: strings.EqualFold(parts[0], "PTTL")})
+	if r := c.Exists(c.Keys[0]); r.Kind != ':' {
+		return false
+	} else if r.Int != 0 {
+		c.ReturnNil()
+		return true
 	}
-	return ops
+	return c.Return(c.SetPX(c.Keys[0], c.Args[0], c.Args[1]))
 }
 
-// TestFastPathEdgeCases runs sequences that stray from the locks' use
-// (wrong arity, bad TTLs, wrong types, counters at Lua's integer limit,
-// EVALSHA without a load, SCRIPT FLUSH, MULTI, SELECT, EVAL_RO) in both
-// modes: every reply and the resulting keyspace are identical, whether the
-// fast path ran or handed the command to the interpreter.
-func TestFastPathEdgeCases(t *testing.T) {
-	sc := diffScripts(t)
-	acq, fen, rel, ext := sc[locks.ScriptLuaAcquire], sc[locks.ScriptFencedAcquire], sc[locks.ScriptRelease], sc[locks.ScriptExtend]
-	relSHA := fastScripts.byBody[rel].sha
-	cases := map[string][][]any{
-		"arity": {
-			{"EVAL", acq, "0", "k", "v"},
-			{"EVAL", acq, "2", "k", "k2", "v", "1000"},
-			{"EVAL", acq, "1", "k", "v"},
-			{"EVAL", acq, "abc", "k", "v", "1000"},
-			{"EVAL", acq, "-1", "k", "v", "1000"},
-			{"EVAL", acq, "3", "k", "v"},
-			{"EVAL", rel, "1", "k"},
-			{"EVAL", acq},
-			{"EVAL", acq, "1", "k", "v", "60000", "extra"},
-			{"EVAL", rel, "1", "k", "v", "extra"},
-			{"eval", acq, "1", "k2", "v", "60000"},
-			{"EvalSha", relSHA, "1", "k2", "v"},
-		},
-		"bad-ttl": {
-			{"EVAL", acq, "1", "k", "v", "0"},
-			{"EVAL", acq, "1", "k", "v", "-5"},
-			{"EVAL", acq, "1", "k", "v", "abc"},
-			{"EVAL", acq, "1", "k", "v", "1.5"},
-			{"EVAL", fen, "2", "k", "c", "v", "abc"},
-			{"EVAL", acq, "1", "k", "v", "60000"},
-			{"EVAL", ext, "1", "k", "v", "abc"},
-			{"EVAL", ext, "1", "k", "v", "0"},
-			{"EVAL", acq, "1", "k", "v", "60000"},
-			{"EVAL", ext, "1", "k", "v", "-1"},
-			{"EVAL", acq, "1", "k", "v", "60000"},
-			{"EVAL", ext, "1", "k", "v", "120000"},
-			{"PTTL", "k"},
-			{"EVAL", ext, "1", "k", "w", "180000"},
-			{"PTTL", "k"},
-		},
-		"wrong-type": {
-			{"LPUSH", "k", "x"},
-			{"EVAL", rel, "1", "k", "v"},
-			{"EVAL", ext, "1", "k", "v", "1000"},
-			{"EVAL", acq, "1", "k", "v", "1000"},
-			{"LPUSH", "c", "x"},
-			{"EVAL", fen, "2", "k2", "c", "v", "60000"},
-			{"GET", "k2"},
-			{"HSET", "h", "f", "v"},
-			{"EVAL", fen, "2", "h", "c", "v", "60000"},
-		},
-		"counter": {
-			{"SET", "c", "abc"},
-			{"EVAL", fen, "2", "k", "c", "v", "60000"},
-			{"SET", "c", "007"},
-			{"EVAL", fen, "2", "k", "c", "v", "60000"},
-			{"SET", "c", "-3"},
-			{"EVAL", fen, "2", "k2", "c", "v", "60000"},
-			{"SET", "c", "9007199254740990"},
-			{"EVAL", fen, "2", "k3", "c", "v", "60000"},
-			{"EVAL", fen, "2", "k4", "c", "v", "60000"},
-			{"SET", "c", "9223372036854775807"},
-			{"EVAL", fen, "2", "k5", "c", "v", "60000"},
-			{"EVAL", fen, "2", "k6", "k6", "v", "60000"},
-			{"EVAL", fen, "2", "k", "c2", "v", "60000"},
-			{"EVAL", fen, "2", "k7", "c2", "v", "60000"},
-			{"GET", "c2"},
-		},
-		"script-cache": {
-			{"EVALSHA", relSHA, "1", "k", "v"},
-			{"SCRIPT", "EXISTS", relSHA},
-			{"EVAL", rel, "1", "k", "v"},
-			{"SCRIPT", "EXISTS", relSHA},
-			{"EVALSHA", relSHA, "1", "k", "v"},
-			{"EVALSHA", strings.ToUpper(relSHA), "1", "k", "v"},
-			{"SCRIPT", "FLUSH"},
-			{"EVALSHA", relSHA, "1", "k", "v"},
-			{"SCRIPT", "LOAD", rel},
-			{"EVALSHA", relSHA, "1", "k", "v"},
-			{"EVAL", acq, "1", "k", "v", "abc"},
-			{"SCRIPT", "EXISTS", fastScripts.byBody[acq].sha},
-		},
-		"multi": {
-			{"MULTI"},
-			{"EVAL", acq, "1", "k", "v", "60000"},
-			{"EVAL", fen, "2", "k2", "c", "v", "60000"},
-			{"EXEC"},
-			{"EVAL", rel, "1", "k", "v"},
-			{"GET", "k"},
-		},
-		"select": {
-			{"SELECT", "1"},
-			{"EVAL", acq, "1", "k", "v", "60000"},
-			{"SELECT", "0"},
-			{"GET", "k"},
-			{"EVAL", acq, "1", "k", "w", "60000"},
-		},
-		"set-nx-px": {
-			{"SET", "k", "v", "NX", "PX", "0"},
-			{"SET", "k", "v", "NX", "PX", "-5"},
-			{"SET", "k", "v", "NX", "PX", "abc"},
-			{"SET", "k", "v", "NX", "PX", "+5000"},
-			{"SET", "k", "v", "NX", "PX", "1.5"},
-			{"SET", "k", "v", "NX", "PX", "99999999999999"},
-			{"PTTL", "k"},
-			{"DEL", "k"},
-			{"set", "k", "v", "nx", "px", "60000"},
-			{"SET", "k", "w", "NX", "PX", "60000"},
-			{"PTTL", "k"},
-			{"SET", "k2", "v", "PX", "60000", "NX"},
-			{"LPUSH", "l", "x"},
-			{"SET", "l", "v", "NX", "PX", "1000"},
-			{"SET", "c", "v", "NX", "EX", "10"},
-			{"SET", "k3", "v", "NX", "PX", "007"},
-			{"PTTL", "k3"},
-			{"EVAL", rel, "1", "k", "v"},
-			{"EVAL", ext, "1", "k", "v", "120000"},
-			{"PTTL", "k"},
-			{"EVAL", ext, "1", "k", "v", "+120000"},
-			{"EVAL", rel, "1", "k", "v"},
-		},
-		"eval-ro": {
-			{"SET", "k", "v"},
-			{"EVAL_RO", rel, "1", "k", "v"},
-			{"GET", "k"},
-		},
-	}
-	for name, cmds := range cases {
-		t.Run(name, func(t *testing.T) {
-			ops := edgeOps(cmds...)
-			final := edgeOps([]any{"KEYS", "*"}, []any{"GET", "k"}, []any{"PTTL", "k"}, []any{"GET", "c"})
-			fast := runSimDiff(t, "sim-fast", 1, ops, final)
-			interp := runSimDiff(t, "sim-interpreted", 1, ops, final, WithInterpretedScripts())
-			require.NoError(t, compareDiff(ops, final, fast, interp, 0))
-			t.Logf("fast %d, interpreted %d; replies %q", fast.fast, fast.interpreted, fast.replies)
-		})
-	}
+var testFastPaths = []*FastPath{
+	NewFastPath("test-release", releaseScript, testRelease),
+	NewFastPath("test-acquire", acquireScript, testAcquire),
 }
 
 // replyRecorder sends commands from a task and keeps each reply, or its
 // error's text, in order.
 type replyRecorder struct {
-	conn    locks.Conn
+	conn    *RedisConn
 	replies []any
 }
 
@@ -208,182 +70,111 @@ func (r *replyRecorder) do(args ...any) {
 	r.replies = append(r.replies, v)
 }
 
-// The fast path really serves the locks' scripts; SetInterpretedScripts
-// turns it off and on per node.
-func TestFastPathStats(t *testing.T) {
-	sc := diffScripts(t)
-	w := NewWorld(1)
-	defer w.Close()
-	rn := w.AddRedisNode("r", PersistNone)
-	c := w.AddNode("c")
-	rec := &replyRecorder{conn: rn.Conn(c)}
-	w.Spawn(c, "client", func(rt *Runtime) {
-		do := rec.do
-		do("EVAL", sc[locks.ScriptFencedAcquire], 2, "k", "k:token", "v", 60000)
-		do("EVAL", sc[locks.ScriptExtend], 1, "k", "v", 120000)
-		do("EVAL", sc[locks.ScriptRelease], 1, "k", "v")
-		rn.SetInterpretedScripts(true)
-		do("EVAL", sc[locks.ScriptLuaAcquire], 1, "k", "v", 60000)
-		rn.SetInterpretedScripts(false)
-		do("EVAL", sc[locks.ScriptLuaAcquire], 1, "k", "v", 60000)
-		do("EVAL", releaseScript, 1, "k", "v")
-	})
-	w.Run(time.Minute)
-	assert.Equal(t, []any{int64(1), int64(1), int64(1), "OK", "redis: nil", int64(1)}, rec.replies)
-	fast, interp := rn.ScriptStats()
-	assert.Equal(t, uint64(4), fast)
-	assert.Equal(t, uint64(2), interp)
-}
-
-// lockWorld runs 5 clients using the lua and fenced locks of package locks
-// (Lock, Extend, Unlock) on 3 Redis nodes with persistence none, everysec
-// and always, under random crashes, restarts (replays of the write log),
-// pauses, clock steps and drift, loss and partitions drawn from the seed.
-func lockWorld(seed uint64, horizon time.Duration, opts ...Option) *World {
-	w := NewWorld(seed, opts...)
-	var reds []*RedisNode
-	for i, p := range []Persistence{PersistNone, PersistEverysec, PersistAlways} {
-		reds = append(reds, w.AddRedisNode(fmt.Sprintf("redis%d", i), p))
-	}
-	all := []*Node{}
-	for i := range 5 {
-		c := w.AddNode(fmt.Sprintf("client%d", i))
-		all = append(all, c)
-		c.OnStart(func(n *Node) {
-			w.Spawn(n, "worker", func(rt *Runtime) { scriptLockWorker(rt, reds, i) })
-		})
-	}
-	for _, r := range reds {
-		all = append(all, r.Node())
-	}
-	randomFaults(w, all, horizon, 400*time.Millisecond, 6)
-	return w
-}
-
-// scriptLockWorker loops: pick a node and a lock kind, Lock, Extend half of
-// the time, Unlock.
-func scriptLockWorker(rt *Runtime, reds []*RedisNode, id int) {
-	bg := context.Background()
-	rng := rt.Rand()
-	for {
-		rn := reds[rng.IntN(len(reds))]
-		conn := rn.Conn(rt.Node())
-		opts := locks.LuaOptions{Key: "lock", TTL: time.Duration(50+rng.IntN(500)) * time.Millisecond, Tries: 3, AttemptTimeout: 50 * time.Millisecond}
-		var l interface {
-			locks.Locker
-			locks.Extender
-		}
-		var err error
-		if id%2 == 0 {
-			l, err = locks.NewLua(rt, conn, opts)
-		} else {
-			l, err = locks.NewFenced(rt, conn, locks.FencedOptions{LuaOptions: opts})
-		}
-		if err != nil {
-			panic(err)
-		}
-		lease, err := l.Lock(bg)
-		if err == nil {
-			_ = rt.Sleep(bg, time.Duration(rng.IntN(30))*time.Millisecond)
-			if rng.IntN(2) == 0 {
-				if nl, err := l.Extend(bg, lease); err == nil {
-					lease = nl
-				}
-			}
-			_ = l.Unlock(bg, lease)
-		}
-		_ = rt.Sleep(bg, time.Duration(rng.IntN(20))*time.Millisecond)
-	}
-}
-
-// TestFastPathTraceEquivalence runs real lock code under random faults
-// (crashes and restarts replaying EVALs from the write log, clock steps
-// expiring keys, pauses, partitions, loss) with the fast path and with the
-// interpreter: the trace hashes — every command, reply, expiry, lost key
-// and replay — are identical, and each mode is deterministic.
-func TestFastPathTraceEquivalence(t *testing.T) {
-	seeds := 8
-	if testing.Short() {
-		seeds = 2
-	}
-	const horizon = 3 * time.Second
-	var fastTotal uint64
-	for s := range uint64(seeds) {
-		run := func(opts ...Option) (string, uint64, uint64) {
-			w := lockWorld(s, horizon, opts...)
-			defer w.Close()
-			var replays int
-			w.OnEvent(func(e Event) {
-				if e.Kind == EvRedisRestored && e.N > 0 {
-					replays++
-				}
-			})
-			w.Run(horizon)
-			var fast, interp uint64
-			for _, n := range w.Nodes() {
-				if n.redis != nil {
-					f, i := n.redis.ScriptStats()
-					fast, interp = fast+f, interp+i
-				}
-			}
-			return w.TraceHash(), fast, interp
-		}
-		h1, f1, i1 := run()
-		h2, f2, _ := run()
-		h3, f3, i3 := run(WithInterpretedScripts())
-		require.Equal(t, h1, h2, "seed %d: the fast path is not deterministic", s)
-		require.Equal(t, f1, f2)
-		require.Equal(t, h1, h3, "seed %d: fast path and interpreter traces differ", s)
-		assert.Zero(t, i1, "seed %d: a lock script was interpreted", s)
-		assert.Zero(t, f3, "seed %d: the interpreter run used the fast path", s)
-		assert.Equal(t, f1, i3, "seed %d: not the same scripts", s)
-		fastTotal += f1
-	}
-	assert.Positive(t, fastTotal)
-	t.Logf("%d seeds, %d scripts on the fast path per run on average", seeds, fastTotal/uint64(seeds))
-}
-
-// A restart replays the EVALs of the write log (on the fast path too): the
-// lock key, its TTL and the fencing counter come back as they were.
-func TestFastPathReplay(t *testing.T) {
-	sc := diffScripts(t)
-	run := func(opts ...Option) ([]any, string, uint64) {
-		w := NewWorld(5, opts...)
+// TestFastPathByExactBody: an EVAL of a registered body, or an EVALSHA of
+// its SHA-1, runs the registered Go code; a body one byte off (a space
+// more), or in other words (lower-case commands), runs in the interpreter,
+// and so do all of them without the registration or with the interpreter
+// forced. Replies are the same in every case.
+func TestFastPathByExactBody(t *testing.T) {
+	spaced := releaseScript + " "
+	lower := `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`
+	run := func(opts ...Option) ([]any, [][2]uint64, string) {
+		w := NewWorld(1, opts...)
 		defer w.Close()
-		rn := w.AddRedisNode("r", PersistAlways)
+		rn := w.AddRedisNode("r", PersistNone)
 		c := w.AddNode("c")
 		rec := &replyRecorder{conn: rn.Conn(c)}
+		var stats [][2]uint64
 		w.Spawn(c, "client", func(rt *Runtime) {
-			ctx := context.Background()
-			do := rec.do
-			do("EVAL", sc[locks.ScriptFencedAcquire], 2, "k", "t", "v", 60000)
-			do("EVAL", sc[locks.ScriptRelease], 1, "k", "v")
-			do("EVAL", sc[locks.ScriptFencedAcquire], 2, "k", "t", "w", 60000)
-			do("EVAL", sc[locks.ScriptExtend], 1, "k", "w", 90000)
-			do("EVAL", sc[locks.ScriptLuaAcquire], 1, "k2", "x", 30000)
-			_ = rt.Sleep(ctx, 10*time.Second)
-			do("GET", "k")
-			do("PTTL", "k")
-			do("GET", "t")
-			do("PTTL", "k2")
-			do("EVAL", sc[locks.ScriptFencedAcquire], 2, "k3", "t", "y", 60000)
+			for _, cmd := range [][]any{
+				{"EVAL", releaseScript, 1, "k", "v"},
+				{"EVAL", spaced, 1, "k", "v"},
+				{"EVAL", lower, 1, "k", "v"},
+				{"EVAL", acquireScript, 1, "k", "v", 60000},
+				{"EVAL", spaced, 1, "k", "v"},
+				{"EVAL", acquireScript, 1, "k", "v", 60000},
+				{"EVALSHA", testFastPaths[0].SHA1(), 1, "k", "v"},
+				{"EVALSHA", testFastPaths[0].SHA1(), 1, "k", "v"},
+			} {
+				rec.do(cmd...)
+				f, i := rn.ScriptStats()
+				stats = append(stats, [2]uint64{f, i})
+			}
 		})
-		w.At(5*time.Second, func() { w.Crash(rn.Node()) })
-		w.At(6*time.Second, func() { w.Restart(rn.Node()) })
 		w.Run(time.Minute)
-		fast, _ := rn.ScriptStats()
-		return rec.replies, w.TraceHash(), fast
+		return rec.replies, stats, w.TraceHash()
 	}
-	r1, h1, f1 := run()
-	r2, h2, f2 := run(WithInterpretedScripts())
-	assert.Equal(t, r2, r1)
-	assert.Equal(t, h2, h1)
-	assert.Zero(t, f2)
-	assert.Equal(t, uint64(6+5), f1, "6 EVALs, 5 of them replayed")
-	require.Len(t, r1, 10)
-	assert.Equal(t, []any{int64(1), int64(1), int64(2), int64(1), "OK", "w"}, r1[:6])
-	assert.Equal(t, "2", r1[7], "the fencing counter survived the restart")
-	assert.Equal(t, int64(3), r1[9], "the fencing counter goes on")
-	assert.InDelta(t, int64(90000-10000), r1[6], 20, "PTTL after replay")
-	assert.InDelta(t, int64(30000-10000), r1[8], 20, "PTTL after replay")
+	wantReplies := []any{int64(0), int64(0), int64(0), "OK", int64(1), "OK", int64(1), int64(0)}
+	replies, stats, fastTrace := run(WithFastPaths(testFastPaths...))
+	assert.Equal(t, wantReplies, replies)
+	assert.Equal(t, [][2]uint64{{1, 0}, {1, 1}, {1, 2}, {2, 2}, {2, 3}, {3, 3}, {4, 3}, {5, 3}}, stats,
+		"(fast, interpreted) after each command: only the exact bodies and their SHA-1 run fast")
+
+	replies, stats, interpTrace := run(WithFastPaths(testFastPaths...), WithInterpretedScripts())
+	assert.Equal(t, wantReplies, replies)
+	assert.Equal(t, [2]uint64{0, 8}, stats[len(stats)-1])
+	assert.Equal(t, interpTrace, fastTrace, "the fast path and the interpreter trace alike")
+
+	replies, stats, _ = run()
+	assert.Equal(t, wantReplies, replies)
+	assert.Equal(t, [2]uint64{0, 8}, stats[len(stats)-1], "no fast path registered")
+}
+
+// A fast path is registered once per World; two for one body are refused.
+func TestRegisterFastPath(t *testing.T) {
+	w := NewWorld(1, WithFastPaths(testFastPaths...))
+	defer w.Close()
+	w.RegisterFastPath(testFastPaths[0])
+	assert.Equal(t, testFastPaths, w.FastPaths())
+	assert.PanicsWithValue(t,
+		fmt.Sprintf("sim: fast paths test-release and other for the same script body (SHA-1 %s)", testFastPaths[0].SHA1()),
+		func() { w.RegisterFastPath(NewFastPath("other", releaseScript, testRelease)) })
+	sum := sha1.Sum([]byte(releaseScript))
+	assert.Equal(t, hex.EncodeToString(sum[:]), testFastPaths[0].SHA1())
+	assert.Equal(t, releaseScript, testFastPaths[0].Body())
+	assert.Equal(t, "test-release", testFastPaths[0].Name())
+}
+
+// A fast path that breaks ScriptFunc's contract (it declines after a write,
+// which would run the script twice, or returns without a reply) stops the
+// World with a panic naming it.
+func TestFastPathContract(t *testing.T) {
+	for _, bc := range []struct {
+		name string
+		run  ScriptFunc
+		want string
+	}{
+		{"declines-after-write", func(c *ScriptCall) bool {
+			c.SetPX(c.Keys[0], "x", "1000")
+			return false
+		}, "fast path bad declined after it wrote"},
+		{"no-reply", func(c *ScriptCall) bool { return true }, "fast path bad returned without a reply"},
+		{"two-replies", func(c *ScriptCall) bool {
+			c.ReturnNil()
+			c.ReturnInt(1)
+			return true
+		}, "fast path bad replied twice"},
+		{"error-after-write", func(c *ScriptCall) bool {
+			c.Del(c.Keys[0])
+			return c.Return(c.Call("INCR", "list"))
+		}, "fast path bad: a command after a write replied"},
+	} {
+		t.Run(bc.name, func(t *testing.T) {
+			w := NewWorld(1, WithFastPaths(NewFastPath("bad", releaseScript, bc.run)))
+			defer w.Close()
+			rn := w.AddRedisNode("r", PersistNone)
+			c := w.AddNode("c")
+			rec := &replyRecorder{conn: rn.Conn(c)}
+			w.Spawn(c, "client", func(rt *Runtime) {
+				rec.do("LPUSH", "list", "x")
+				rec.do("EVAL", releaseScript, 1, "k", "v")
+			})
+			defer func() {
+				r := recover()
+				require.NotNil(t, r, "the World ran on")
+				assert.Contains(t, fmt.Sprint(r), bc.want)
+			}()
+			w.Run(time.Minute)
+		})
+	}
 }

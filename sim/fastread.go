@@ -18,35 +18,31 @@ import (
 // caller could then require authentication or set an error hook.
 
 // exists runs EXISTS key: an integer reply, 1 or 0.
-func (st *scriptState) exists(key string) subReply {
+func (st *scriptState) exists(key string) ScriptReply {
 	if st.dispatch {
-		return st.call("EXISTS", key)
+		return st.call("EXISTS", key).export()
 	}
-	r := subReply{kind: ':'}
+	r := ScriptReply{Kind: ':'}
 	if st.db0().Exists(key) {
-		r.n = 1
+		r.Int = 1
 	}
 	return r
 }
 
-// getIs runs GET key and reports whether its value is want; ok is false if
-// GET fails (WRONGTYPE).
-func (st *scriptState) getIs(key, want string) (is, ok bool) {
+// get runs GET key: a bulk reply (nil if the key does not exist), or
+// miniredis's error for a key of another type.
+func (st *scriptState) get(key string) ScriptReply {
 	if st.dispatch {
-		r := st.call("GET", key)
-		if r.kind != '$' {
-			return false, false
-		}
-		return !r.nil && string(r.str) == want, true
+		return st.call("GET", key).export()
 	}
 	v, err := st.db0().Get(key)
 	switch err {
 	case nil:
-		return v == want, true
+		return ScriptReply{Kind: '$', Str: v}
 	case miniredis.ErrKeyNotFound:
-		return false, true
+		return ScriptReply{Kind: '$', Nil: true}
 	}
-	return false, false
+	return st.call("GET", key).export() // WRONGTYPE, in miniredis's words
 }
 
 // Direct writes. SET key value PX ms, DEL key and PEXPIRE key ms change the
@@ -78,44 +74,42 @@ func directMillis(s string) (time.Duration, bool) {
 }
 
 // setPX runs SET key value PX ms.
-func (st *scriptState) setPX(key, value, ms string) subReply {
+func (st *scriptState) setPX(key, value, ms string) ScriptReply {
 	ttl, ok := directMillis(ms)
 	if st.dispatch || !ok {
-		return st.call("SET", key, value, "PX", ms)
+		return st.call("SET", key, value, "PX", ms).export()
 	}
 	db := st.db0()
 	if db.Set(key, value) != nil { // a key of another type: SET replaces it
-		return st.call("SET", key, value, "PX", ms)
+		return st.call("SET", key, value, "PX", ms).export()
 	}
 	db.SetTTL(key, ttl+st.pending)
-	return subReply{kind: '+', str: okBytes}
+	return statusOK
 }
 
 // del runs DEL key: an integer reply, 1 or 0.
-func (st *scriptState) del(key string) subReply {
+func (st *scriptState) del(key string) ScriptReply {
 	if st.dispatch {
-		return st.call("DEL", key)
+		return st.call("DEL", key).export()
 	}
-	r := subReply{kind: ':'}
+	r := ScriptReply{Kind: ':'}
 	if st.db0().Del(key) {
-		r.n = 1
+		r.Int = 1
 	}
 	return r
 }
 
 // pexpire runs PEXPIRE key ms: an integer reply, 1 if the key exists.
-func (st *scriptState) pexpire(key, ms string) subReply {
+func (st *scriptState) pexpire(key, ms string) ScriptReply {
 	ttl, ok := directMillis(ms)
 	if st.dispatch || !ok {
-		return st.call("PEXPIRE", key, ms)
+		return st.call("PEXPIRE", key, ms).export()
 	}
 	db := st.db0()
-	r := subReply{kind: ':'}
+	r := ScriptReply{Kind: ':'}
 	if db.Exists(key) {
 		db.SetTTL(key, ttl+st.pending)
-		r.n = 1
+		r.Int = 1
 	}
 	return r
 }
-
-var okBytes = []byte("OK")

@@ -3,8 +3,6 @@ package sim
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha1"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"strings"
@@ -12,8 +10,6 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/alicebob/miniredis/v2/server"
-
-	"github.com/locksim/locksim/locks"
 )
 
 // RedisNode is a node running one in-process miniredis. Commands run
@@ -52,7 +48,7 @@ type RedisCommand struct {
 	From  *Node // the client node that sent it
 	Args  []string
 	Reply any   // go-redis shape; nil with Err for nil and error replies
-	Err   error // locks.ErrNil, a RedisError, or nil
+	Err   error // redis.Nil (go-redis's, locks.ErrNil), a RedisError, or nil
 }
 
 // OnRedisCommand registers f to be called after every command a Redis node
@@ -339,8 +335,8 @@ func (w *World) traceRedis(node int, args []string, val any, err error) {
 	t.u64(uint64(node))
 	for i, a := range args {
 		if i == 1 && len(a) > 64 {
-			if id, ok := traceScriptID(args[0], a); ok {
-				t.u64(id) // a locks script: its ID, not its body
+			if id, ok := w.traceScriptID(args[0], a); ok {
+				t.u64(id) // a registered script: its ID, not its body
 				continue
 			}
 		}
@@ -365,32 +361,16 @@ func (w *World) traceRedis(node int, args []string, val any, err error) {
 	}
 }
 
-// traceScripts are the bodies of the scripts of package locks, and the ID
-// the trace hash mixes in instead of the body of an EVAL of one: the first
-// 8 bytes of its SHA-1. Hashing a body costs more than the rest of the
-// command.
-var traceScripts = func() (ts []struct {
-	body string
-	id   uint64
-}) {
-	for _, s := range locks.Scripts() {
-		sum := sha1.Sum([]byte(s.Body))
-		ts = append(ts, struct {
-			body string
-			id   uint64
-		}{s.Body, binary.BigEndian.Uint64(sum[:8])})
-	}
-	return ts
-}()
-
-// traceScriptID returns the trace ID of the script body of an EVAL.
-func traceScriptID(cmd, body string) (uint64, bool) {
+// traceScriptID returns the trace ID of the script body of an EVAL, if
+// the body has a registered fast path (RegisterFastPath): the first 8 bytes
+// of its SHA-1. Hashing a body costs more than the rest of the command.
+func (w *World) traceScriptID(cmd, body string) (uint64, bool) {
 	if len(cmd) != 4 || !strings.EqualFold(cmd, "EVAL") {
 		return 0, false
 	}
-	for _, s := range traceScripts {
-		if s.body == body { // mostly the same bytes, compared by pointer
-			return s.id, true
+	for _, fp := range w.fastPaths {
+		if fp.body == body { // mostly the same bytes, compared by pointer
+			return fp.id, true
 		}
 	}
 	return 0, false

@@ -6,12 +6,13 @@ import (
 	"fmt"
 
 	"github.com/alicebob/miniredis/v2/server"
-
-	"github.com/locksim/locksim/locks"
 )
 
-// redisConn is a client connection from a node to a Redis node.
-type redisConn struct {
+// RedisConn is a client connection from a node to a Redis node. It has the
+// methods of package locks' Conn and StringConn (Do and DoStrings, replies
+// shaped as go-redis shapes them, the nil reply as go-redis's redis.Nil),
+// so lock code takes it as it is.
+type RedisConn struct {
 	rn      *RedisNode
 	from    *Node
 	peer    *server.Peer
@@ -19,24 +20,19 @@ type redisConn struct {
 	spare   *redisCall // a finished call, for the next command
 }
 
-var (
-	_ locks.Conn       = (*redisConn)(nil)
-	_ locks.StringConn = (*redisConn)(nil)
-)
-
 // Conn returns a connection from node from to the Redis node: each Do sends
 // the command over the simulated network and waits for the reply. It must be
 // used by tasks of from.
-func (rn *RedisNode) Conn(from *Node) locks.Conn {
-	return &redisConn{rn: rn, from: from}
+func (rn *RedisNode) Conn(from *Node) *RedisConn {
+	return &RedisConn{rn: rn, from: from}
 }
 
 // Conn returns a connection from node from to the Redis node rn.
-func (w *World) Conn(from *Node, rn *RedisNode) locks.Conn { return rn.Conn(from) }
+func (w *World) Conn(from *Node, rn *RedisNode) *RedisConn { return rn.Conn(from) }
 
 // Do sends one command and returns its reply as go-redis shapes it. After a
 // context error, the command may or may not have been executed.
-func (c *redisConn) Do(ctx context.Context, args ...any) (any, error) {
+func (c *RedisConn) Do(ctx context.Context, args ...any) (any, error) {
 	sargs := make([]string, len(args))
 	for i, a := range args {
 		sargs[i] = argString(a)
@@ -46,7 +42,7 @@ func (c *redisConn) Do(ctx context.Context, args ...any) (any, error) {
 
 // DoStrings is Do for string arguments (locks.StringConn). The node keeps
 // args (its write log): the caller must not modify them afterwards.
-func (c *redisConn) DoStrings(ctx context.Context, args ...string) (any, error) {
+func (c *RedisConn) DoStrings(ctx context.Context, args ...string) (any, error) {
 	w := c.rn.w
 	t := w.enter()
 	if t.node != c.from {
@@ -83,7 +79,7 @@ func (c *redisConn) DoStrings(ctx context.Context, args ...string) (any, error) 
 // redisCall is one command: the request, then the reply, travel as
 // messages; the command runs on the request's arrival.
 type redisCall struct {
-	c       *redisConn
+	c       *RedisConn
 	t       *task
 	gen     uint64
 	args    []string

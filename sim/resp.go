@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/locksim/locksim/locks"
+	"github.com/redis/go-redis/v9"
 )
 
 // RedisError is an error reply of a Redis node; its text is the reply's.
@@ -21,9 +21,10 @@ func (RedisError) RedisError() {}
 
 var errBadReply = errors.New("malformed reply")
 
-// errNil is locks.ErrNil as an error, converted once: converting it (a
+// errNil is the nil reply as a Conn returns it: go-redis's redis.Nil (which
+// package locks calls ErrNil), converted to an error once: converting it (a
 // string type) at every nil reply would allocate.
-var errNil error = locks.ErrNil
+var errNil error = redis.Nil
 
 // parseReply decodes one RESP2 reply, shaped as go-redis shapes it.
 func parseReply(b []byte) (any, error) {

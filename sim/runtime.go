@@ -4,16 +4,15 @@ import (
 	"context"
 	"math/rand/v2"
 	"time"
-
-	"github.com/locksim/locksim/locks"
 )
-
-var _ locks.Runtime = (*Runtime)(nil)
 
 // Runtime is the seam of a task: the node's clocks, scheduler-visible
 // concurrency, the task's random source, and calls over the network. It
-// satisfies locks.Runtime. Its methods act for the task that calls them, so
-// the functions of a Group may share their parent's Runtime.
+// has the methods of the seam of package locks (Now, Sleep, WithTimeout,
+// Group, NewMutex, Rand), with Group and NewMutex returning this package's
+// types, since sim knows no lock: package simlock adapts it to
+// locks.Runtime. Its methods act for the task that calls them, so the
+// functions of a Group may share their parent's Runtime.
 type Runtime struct {
 	w    *World
 	node *Node
@@ -90,17 +89,17 @@ func (rt *Runtime) WithCancel(ctx context.Context) (context.Context, context.Can
 func (rt *Runtime) Rand() *rand.Rand { return rt.w.enter().rand() }
 
 // Group returns a fan-out whose functions run as tasks of the node.
-func (rt *Runtime) Group() locks.Group {
+func (rt *Runtime) Group() *Group {
 	rt.w.enter()
-	g := &group{w: rt.w}
+	g := &Group{w: rt.w}
 	g.doneFn = g.done // once, not a method value per Go
 	return g
 }
 
 // NewMutex returns a mutex whose waits the scheduler sees.
-func (rt *Runtime) NewMutex() locks.Mutex {
+func (rt *Runtime) NewMutex() *Mutex {
 	rt.w.enter()
-	return &mutex{w: rt.w}
+	return &Mutex{w: rt.w}
 }
 
 // Go spawns f as a new task on the node of the calling task.
@@ -109,8 +108,9 @@ func (rt *Runtime) Go(name string, f func(rt *Runtime)) {
 	rt.w.Spawn(t.node, name, f)
 }
 
-// group implements locks.Group with tasks.
-type group struct {
+// Group is a fan-out of tasks whose waits the scheduler sees (the
+// locks.Group of a simulated task).
+type Group struct {
 	w       *World
 	doneFn  func()
 	n       int
@@ -119,7 +119,7 @@ type group struct {
 }
 
 // Go runs f as a new task on the caller's node.
-func (g *group) Go(f func()) {
+func (g *Group) Go(f func()) {
 	w := g.w
 	t := w.enter()
 	g.n++
@@ -130,7 +130,7 @@ func (g *group) Go(f func()) {
 	w.spawn(t.node, t.goName, f, g.doneFn)
 }
 
-func (g *group) done() {
+func (g *Group) done() {
 	g.n--
 	if g.n == 0 {
 		for _, wt := range g.waiters {
@@ -141,7 +141,7 @@ func (g *group) done() {
 }
 
 // Wait blocks until every function started with Go has returned.
-func (g *group) Wait() {
+func (g *Group) Wait() {
 	t := g.w.enter()
 	if g.n == 0 {
 		return
@@ -151,15 +151,16 @@ func (g *group) Wait() {
 	t.wait(context.Background())
 }
 
-// mutex implements locks.Mutex with a FIFO queue of blocked tasks.
-type mutex struct {
+// Mutex is a mutex of tasks with a FIFO queue of blocked tasks, whose
+// waits the scheduler sees (the locks.Mutex of a simulated task).
+type Mutex struct {
 	w     *World
 	held  bool
 	queue []waiter
 }
 
 // Lock takes the mutex, or returns ctx.Err() once ctx is done.
-func (m *mutex) Lock(ctx context.Context) error {
+func (m *Mutex) Lock(ctx context.Context) error {
 	t := m.w.enter()
 	if ctx == nil {
 		ctx = context.Background()
@@ -180,7 +181,7 @@ func (m *mutex) Lock(ctx context.Context) error {
 }
 
 // Unlock releases the mutex, handing it to the first task still waiting.
-func (m *mutex) Unlock() {
+func (m *Mutex) Unlock() {
 	m.w.enter()
 	if !m.held {
 		panic("sim: unlock of unlocked mutex")

@@ -45,7 +45,8 @@ type World struct {
 	events     []func(Event)
 	redisHooks []func(RedisCommand)
 
-	interpretScripts bool // WithInterpretedScripts (fastpath.go)
+	interpretScripts bool        // WithInterpretedScripts (fastpath.go)
+	fastPaths        []*FastPath // RegisterFastPath (fastpath.go)
 
 	stats Stats
 }

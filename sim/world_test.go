@@ -6,10 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/locksim/locksim/locks"
 )
 
 func TestRedisRoundTrip(t *testing.T) {
@@ -39,10 +38,10 @@ func TestRedisRoundTrip(t *testing.T) {
 	w.Run(time.Minute)
 	require.Len(t, replies, 7)
 	assert.Equal(t, "OK", replies[0])
-	assert.ErrorIs(t, errs[1], locks.ErrNil)
+	assert.ErrorIs(t, errs[1], redis.Nil)
 	assert.Equal(t, "v", replies[2])
 	assert.IsType(t, int64(0), replies[3])
-	assert.ErrorIs(t, errs[4], locks.ErrNil)
+	assert.ErrorIs(t, errs[4], redis.Nil)
 	assert.Equal(t, []any{int64(1), "a", "v"}, replies[5])
 	var re RedisError
 	assert.True(t, errors.As(errs[6], &re))

@@ -1,4 +1,4 @@
-package sim
+package simlock
 
 // The differential test of the simulated Redis node (issues 3 and 6): the
 // same random sequences of the commands and scripts the locks use, with
@@ -12,9 +12,10 @@ package sim
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/locksim/locksim/internal/redistest"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -27,7 +28,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/locksim/locksim/internal/redistest"
 	"github.com/locksim/locksim/locks"
+	"github.com/locksim/locksim/sim"
 )
 
 // diffOpsPerRun is the length of one random sequence.
@@ -64,7 +67,9 @@ func newDiffSpace(prefix string) diffSpace {
 
 func (sp diffSpace) all() []string { return append(slices.Clone(sp.locks), sp.counters...) }
 
-// diffScripts returns the locks scripts by name.
+// diffScripts returns the bodies of the locks' scripts by name, as the
+// locks send them today (not the fast paths' copies: a stale fast path
+// must show as interpreted scripts).
 func diffScripts(t testing.TB) map[string]string {
 	m := map[string]string{}
 	for _, s := range locks.Scripts() {
@@ -88,8 +93,8 @@ func genDiffOpsTTL(t testing.TB, seed uint64, n int, sp diffSpace, lo, span int)
 	scripts := diffScripts(t)
 	names := []string{locks.ScriptExtend, locks.ScriptFencedAcquire, locks.ScriptLuaAcquire, locks.ScriptRelease}
 	shas := map[string]string{}
-	for _, fs := range fastScripts.list {
-		shas[fs.name] = fs.sha
+	for name, body := range scripts {
+		shas[name] = sha1Hex(body)
 	}
 	r := rand.New(rand.NewPCG(seed, 0x5eed))
 	values := []string{"owner-a", "owner-b", "owner-c", "12345"}
@@ -160,6 +165,12 @@ func genDiffOpsTTL(t testing.TB, seed uint64, n int, sp diffSpace, lo, span int)
 	return ops
 }
 
+// sha1Hex is the digest EVALSHA takes for body.
+func sha1Hex(body string) string {
+	sum := sha1.Sum([]byte(body))
+	return hex.EncodeToString(sum[:])
+}
+
 // finalOps reads the resulting keyspace: GET and PTTL of every key, then
 // the keys of the space that exist.
 func finalOps(sp diffSpace) []diffOp {
@@ -180,7 +191,7 @@ type diffResult struct {
 	// node's script counters.
 	dump              string
 	trace             string
-	expiries          []string // every EvExpire and EvKeyLost, with the key's value
+	expiries          []string // every sim.EvExpire and sim.EvKeyLost, with the key's value
 	fast, interpreted uint64
 	// real leg only: how long it took, which bounds how far its PTTLs may
 	// have aged.
@@ -238,24 +249,30 @@ func runDiffLeg(ctx context.Context, conn locks.Conn, ops, final []diffOp) ([]st
 // client node through the node's Conn, with no network latency unless
 // opts say otherwise (so that, as on a real server on loopback, no TTL ages
 // noticeably).
-func runSimDiff(t testing.TB, leg string, seed uint64, ops, final []diffOp, opts ...Option) diffResult {
+func runSimDiff(t testing.TB, leg string, seed uint64, ops, final []diffOp, opts ...sim.Option) diffResult {
 	t.Helper()
 	return runSimDiffWith(t, leg, seed, ops, final, nil, nil, opts...)
 }
 
 // runSimDiffWith is runSimDiff with setup called before the run and after
 // called once the driver has finished, before the keyspace is dumped.
-func runSimDiffWith(t testing.TB, leg string, seed uint64, ops, final []diffOp, setup, after func(*World, *RedisNode), opts ...Option) diffResult {
+func runSimDiffWith(t testing.TB, leg string, seed uint64, ops, final []diffOp, setup, after func(*sim.World, *sim.RedisNode), opts ...sim.Option) diffResult {
 	t.Helper()
-	w := NewWorld(seed, append([]Option{WithLatency(Latency{})}, opts...)...)
+	return runSimLeg(t, leg, seed, ops, final, fastPaths, setup, after, opts...)
+}
+
+// runSimLeg is runSimDiffWith on a World with the fast paths fps.
+func runSimLeg(t testing.TB, leg string, seed uint64, ops, final []diffOp, fps []*sim.FastPath, setup, after func(*sim.World, *sim.RedisNode), opts ...sim.Option) diffResult {
+	t.Helper()
+	w := sim.NewWorld(seed, append([]sim.Option{sim.WithLatency(sim.Latency{}), sim.WithFastPaths(fps...)}, opts...)...)
 	defer w.Close()
-	rn := w.AddRedisNode("redis", PersistAlways)
+	rn := w.AddRedisNode("redis", sim.PersistAlways)
 	if setup != nil {
 		setup(w, rn)
 	}
 	var expiries []string
-	w.OnEvent(func(e Event) {
-		if e.Kind == EvExpire || e.Kind == EvKeyLost {
+	w.OnEvent(func(e sim.Event) {
+		if e.Kind == sim.EvExpire || e.Kind == sim.EvKeyLost {
 			expiries = append(expiries, fmt.Sprintf("%v %s %s=%s", e.At, e.Kind, e.Key, e.Value))
 		}
 	})
@@ -264,7 +281,7 @@ func runSimDiffWith(t testing.TB, leg string, seed uint64, ops, final []diffOp, 
 	res := diffResult{leg: leg}
 	var err error
 	done := false
-	w.Spawn(c, "driver", func(rt *Runtime) {
+	w.Spawn(c, "driver", func(rt *sim.Runtime) {
 		res.replies, err = runDiffLeg(context.Background(), conn, ops, final)
 		done = true
 	})
@@ -360,11 +377,11 @@ func TestDifferentialSimModes(t *testing.T) {
 		final := finalOps(sp)
 		for _, lat := range []struct {
 			name string
-			opts []Option
-		}{{"no-latency", nil}, {"default-latency", []Option{WithLatency(DefaultLatency)}}} {
+			opts []sim.Option
+		}{{"no-latency", nil}, {"default-latency", []sim.Option{sim.WithLatency(sim.DefaultLatency)}}} {
 			t.Run(fmt.Sprintf("seed%d/%s", s, lat.name), func(t *testing.T) {
 				fast := runSimDiff(t, "sim-fast", s, ops, final, lat.opts...)
-				interp := runSimDiff(t, "sim-interpreted", s, ops, final, append(lat.opts, WithInterpretedScripts())...)
+				interp := runSimDiff(t, "sim-interpreted", s, ops, final, append(lat.opts, sim.WithInterpretedScripts())...)
 				require.NoError(t, compareDiff(ops, final, fast, interp, 0))
 				assert.Zero(t, fast.interpreted, "the fast leg interpreted a script")
 				assert.Greater(t, fast.fast, uint64(diffOpsPerRun/4), "the fast leg ran few scripts on the fast path")
@@ -387,14 +404,14 @@ func TestDifferentialSimModesExpiring(t *testing.T) {
 	if testing.Short() {
 		seeds = 1
 	}
-	setup := func(w *World, rn *RedisNode) {
+	setup := func(w *sim.World, rn *sim.RedisNode) {
 		n := rn.Node()
 		w.At(2*time.Second, func() { n.StepWall(30 * time.Millisecond) })
 		w.At(4*time.Second, func() { n.StepWall(-25 * time.Millisecond) })
 		w.At(5*time.Second, func() { n.SetDrift(0.01) })
 		w.At(7*time.Second, func() { n.StepWall(-3 * time.Millisecond) })
 	}
-	after := func(w *World, rn *RedisNode) {
+	after := func(w *sim.World, rn *sim.RedisNode) {
 		w.Crash(rn.Node())
 		w.Restart(rn.Node())
 	}
@@ -403,9 +420,9 @@ func TestDifferentialSimModesExpiring(t *testing.T) {
 			sp := newDiffSpace("exp:")
 			ops := genDiffOpsTTL(t, 50+s, diffOpsPerRun, sp, 2, 58)
 			final := finalOps(sp)
-			lat := WithLatency(DefaultLatency)
+			lat := sim.WithLatency(sim.DefaultLatency)
 			fast := runSimDiffWith(t, "sim-fast", s, ops, final, setup, after, lat)
-			interp := runSimDiffWith(t, "sim-interpreted", s, ops, final, setup, after, lat, WithInterpretedScripts())
+			interp := runSimDiffWith(t, "sim-interpreted", s, ops, final, setup, after, lat, sim.WithInterpretedScripts())
 			require.NoError(t, compareDiff(ops, final, fast, interp, 0))
 			require.Equal(t, interp.trace, fast.trace, "fast path and interpreter traces differ")
 			require.Equal(t, interp.expiries, fast.expiries, "expiry events or the values they report differ")
@@ -456,7 +473,7 @@ func TestDifferentialRealRedis(t *testing.T) {
 			tol := real.elapsed + 20*time.Millisecond
 			t.Logf("%d commands on the real server in %v; PTTL tolerance %v", len(ops)+len(final), real.elapsed.Round(time.Millisecond), tol.Round(time.Millisecond))
 			fast := runSimDiff(t, "sim-fast", s, ops, final)
-			interp := runSimDiff(t, "sim-interpreted", s, ops, final, WithInterpretedScripts())
+			interp := runSimDiff(t, "sim-interpreted", s, ops, final, sim.WithInterpretedScripts())
 			require.NoError(t, compareDiff(ops, final, fast, real, tol))
 			require.NoError(t, compareDiff(ops, final, interp, real, tol))
 			require.NoError(t, compareDiff(ops, final, fast, interp, 0))
@@ -474,27 +491,25 @@ func TestDifferentialDetectsWrongFastPath(t *testing.T) {
 	sp := newDiffSpace("plant:")
 	ops := genDiffOps(t, 7, diffOpsPerRun, sp)
 	final := finalOps(sp)
-	interp := runSimDiff(t, "sim-interpreted", 7, ops, final, WithInterpretedScripts())
+	interp := runSimDiff(t, "sim-interpreted", 7, ops, final, sim.WithInterpretedScripts())
 	for _, bug := range []struct {
 		script string
-		run    func(*fastCall) bool
+		run    sim.ScriptFunc
 	}{
-		{locks.ScriptRelease, func(x *fastCall) bool { // no owner check
-			x.mustReply(x.st.call("DEL", x.keys[0]), "DEL")
-			return true
+		{locks.ScriptRelease, func(c *sim.ScriptCall) bool { // no owner check
+			return c.Return(c.Del(c.Keys[0]))
 		}},
-		{locks.ScriptLuaAcquire, func(x *fastCall) bool { // PX one ms short
-			if r := x.st.call("EXISTS", x.keys[0]); r.n != 0 {
-				x.peer.WriteNull()
+		{locks.ScriptLuaAcquire, func(c *sim.ScriptCall) bool { // PX one ms short
+			if r := c.Exists(c.Keys[0]); r.Int != 0 {
+				c.ReturnNil()
 				return true
 			}
-			px, _ := strconv.Atoi(x.argv[1])
-			return x.reply(x.st.call("SET", x.keys[0], x.argv[0], "PX", strconv.Itoa(px-1)))
+			px, _ := strconv.Atoi(c.Args[1])
+			return c.Return(c.SetPX(c.Keys[0], c.Args[0], strconv.Itoa(px-1)))
 		}},
 	} {
 		t.Run(bug.script, func(t *testing.T) {
-			plantFastPath(t, bug.script, bug.run)
-			fast := runSimDiff(t, "sim-fast-planted", 7, ops, final)
+			fast := runSimLeg(t, "sim-fast-planted", 7, ops, final, planted(t, bug.script, bug.run), nil, nil)
 			err := compareDiff(ops, final, fast, interp, 0)
 			require.Error(t, err, "the planted bug in %s went unnoticed", bug.script)
 			t.Logf("planted bug reported: %.300s", err)
@@ -505,19 +520,19 @@ func TestDifferentialDetectsWrongFastPath(t *testing.T) {
 	require.NoError(t, compareDiff(ops, final, fast, interp, 0))
 }
 
-// plantFastPath replaces the fast-path implementation of a script for the
-// rest of the test.
-func plantFastPath(t *testing.T, name string, run func(*fastCall) bool) {
+// planted returns the fast paths with the one of script name replaced by
+// run, under the same body.
+func planted(t *testing.T, name string, run sim.ScriptFunc) []*sim.FastPath {
 	t.Helper()
-	for _, fs := range fastScripts.list {
-		if fs.name == name {
-			old := fs.run
-			fs.run = run
-			t.Cleanup(func() { fs.run = old })
-			return
+	out := FastPaths()
+	for i, fp := range out {
+		if fp.Name() == name {
+			out[i] = sim.NewFastPath(name, fp.Body(), run)
+			return out
 		}
 	}
-	t.Fatalf("no fast-path script %s", name)
+	t.Fatalf("no fast path for script %s", name)
+	return nil
 }
 
 // TestDifferentialDetectsPerturbedReply checks the comparison itself: one
