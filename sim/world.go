@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// World is one deterministic simulation: random streams, a virtual true time, a
-// timer heap, nodes, a network and a trace. Everything that happens in it
+// World is one deterministic simulation: random streams, a virtual true
+// time, a timer heap, nodes, a network and a trace. Everything that happens in it
 // follows from its seed and from the calls made on it. A World is not safe
 // for concurrent use: drive it from one goroutine (the one calling Run).
 type World struct {
