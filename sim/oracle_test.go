@@ -305,7 +305,7 @@ func TestStreamsAreIndependent(t *testing.T) {
 		{"scheduler", func(w *World) { w.sched.Uint64() }},
 		{"tasks", func(w *World) { w.taskRand.Uint64() }},
 		{"faults", func(w *World) { w.Rand().Uint64() }},
-		{"redis", func(w *World) { w.nodeStream(w.nodes[3]).Uint64() }},
+		{"redis", func(w *World) { w.nodeStream(w.nodes[3]).Uint64() }}, // nodes n, a, b, redis
 	} {
 		t.Run(tc.stream, func(t *testing.T) {
 			got := streamWorld(7, tc.draw)
