@@ -124,8 +124,8 @@ func fastCandidate(args []string) bool {
 // baseline and, if hashes may have field TTLs, none is a hash.
 func unexpired(db *miniredis.RedisDB, keys []string, pending time.Duration, hashTTLs bool) bool {
 	for _, k := range keys {
-		if ttl := db.TTL(k); ttl > 0 && ttl <= pending {
-			return false
+		if expiredAfter(db.TTL(k), pending) {
+			return false // the unaged-TTL guard: a tick deletes it first
 		}
 		if hashTTLs && pending > 0 && db.Type(k) == "hash" {
 			return false
@@ -133,6 +133,17 @@ func unexpired(db *miniredis.RedisDB, keys []string, pending time.Duration, hash
 	}
 	return true
 }
+
+// expiredAfter reports whether a key whose stored TTL is ttl (0 or less:
+// none) has expired once elapsed has passed since the TTL baseline. It is
+// the fast path's one statement of when a key expires, and it must be the
+// interpreter's: a miniredis tick deletes a key whose TTL has come down to
+// zero or below, so a key is gone from the instant of its deadline on
+// (now >= deadline). TestDifferentialZeroJitterDeadlines lands commands
+// on deadlines, and 1ns either side, to hold the two to it. (Redis
+// itself expires a key only once now > deadline; moving to that changes
+// this comparison and the interpreter's together.)
+func expiredAfter(ttl, elapsed time.Duration) bool { return ttl > 0 && ttl <= elapsed }
 
 // mayHashTTL reports whether a command may give hash fields TTLs: a hash
 // command that writes (HEXPIRE, HSETEX and their kin), or a script the
@@ -176,7 +187,7 @@ func (rn *RedisNode) tryProbe(k string) bool {
 	rn.m.SetTime(wall)
 	ttl := db.TTL(k)
 	switch pending := wall.Sub(rn.aging.at); {
-	case ttl > 0 && ttl <= pending:
+	case expiredAfter(ttl, pending):
 		db.Del(k)
 		rn.expired(k)
 	case !db.Exists(k):

@@ -33,13 +33,13 @@ func busyWorld(seed uint64, horizon time.Duration) *World {
 	return w
 }
 
-// randomFaults schedules faults on nodes drawn from the world's PRNG, one
+// randomFaults schedules faults on nodes drawn from the world's "faults" stream, one
 // every [0, spacing) of virtual time until horizon: crash and restart,
 // pause, partition and heal, drift, wall step, loss, and (with kinds 7)
 // extra delay. kinds is how many of those kinds are drawn from, in that
 // order.
 func randomFaults(w *World, all []*Node, horizon, spacing time.Duration, kinds int) {
-	rng := w.Rand()
+	rng := w.Stream("faults")
 	for at := time.Duration(0); at < horizon; at += time.Duration(rng.Int64N(int64(spacing))) {
 		n := all[rng.IntN(len(all))]
 		switch rng.IntN(kinds) {

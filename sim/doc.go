@@ -1,7 +1,8 @@
 // Package sim is locksim's deterministic kernel: a World of nodes with
 // drifting, stepping clocks, a lossy, partitionable network, Redis nodes
 // (in-process miniredis) and tasks — goroutines of which exactly one runs at
-// a time — all driven by one PRNG from one seed. Same seed and same calls,
+// a time — all driven by one seed, through one random stream per subsystem
+// (NewStream). Same seed and same calls,
 // same trace, byte for byte; TraceHash fingerprints it.
 //
 // Lock code runs unchanged on a World through the seam of package locks,
@@ -26,7 +27,7 @@
 // A task runs until it blocks in a seam call (Sleep, Conn.Do, Call,
 // Group.Wait, Mutex.Lock, Yield); the goroutine giving up the baton runs
 // the scheduling loop itself and hands the baton straight to the task the
-// PRNG picks among the runnable ones. World.At callbacks run between tasks.
+// scheduler's stream picks among the runnable ones. World.At callbacks run between tasks.
 //
 // # Faults
 //

@@ -122,7 +122,7 @@ func (w *World) sendMsg(from, to *Node, r receiver, m *message) {
 		w.drop(id, "partition")
 		return
 	}
-	if p := max(l.loss, w.loss); p > 0 && w.rng.Float64() < p {
+	if p := max(l.loss, w.loss); p > 0 && w.net.Float64() < p {
 		w.drop(id, "loss")
 		return
 	}
@@ -132,7 +132,10 @@ func (w *World) sendMsg(from, to *Node, r receiver, m *message) {
 	}
 	d := lat.Base + l.extra
 	if lat.Jitter > 0 {
-		d += time.Duration(w.rng.Int64N(int64(lat.Jitter)))
+		d += time.Duration(w.net.Int64N(int64(lat.Jitter)))
+	}
+	if w.latencyHook != nil {
+		d = w.latencyHook(id, d)
 	}
 	at := max(w.now+d, l.last)
 	l.last = at

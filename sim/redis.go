@@ -180,7 +180,7 @@ func (rn *RedisNode) start(log writeLog) {
 	if n > 0 {
 		first = log.entry(0).wall
 	}
-	rn.m = newMiniredis(first, int(rn.w.rng.Int64()))
+	rn.m = newMiniredis(first, int(rn.w.nodeStream(rn.node).Int64()))
 	peer := server.NewPeer(bufio.NewWriter(io.Discard))
 	last := first
 	for i := range n {

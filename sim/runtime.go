@@ -85,7 +85,7 @@ func (rt *Runtime) WithCancel(ctx context.Context) (context.Context, context.Can
 }
 
 // Rand returns the calling task's random source, seeded from the World's
-// PRNG when the task was spawned.
+// task stream when the task was spawned.
 func (rt *Runtime) Rand() *rand.Rand { return rt.w.enter().rand() }
 
 // Group returns a fan-out whose functions run as tasks of the node.

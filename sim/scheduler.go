@@ -20,8 +20,9 @@ type foreignWait struct {
 
 // Run runs the World until true elapsed time until, or until nothing is
 // left to do (no runnable task, no timer). Runnable tasks run in an order
-// drawn from the PRNG; time advances only when none is runnable. Run must be
-// called from outside the World's tasks; a panic of a task is re-raised.
+// drawn from the scheduler's stream; time advances only when none is
+// runnable. Run must be called from outside the World's tasks; a panic of a
+// task is re-raised.
 func (w *World) Run(until time.Duration) {
 	if w.closed {
 		return
@@ -79,7 +80,10 @@ func (w *World) next() *task {
 		if n := len(w.runnable); n > 0 {
 			i := 0
 			if n > 1 {
-				i = w.rng.IntN(n)
+				i = w.sched.IntN(n)
+			}
+			if w.pickHook != nil {
+				i = w.pickHook(w.runnable, i)
 			}
 			t := w.runnable[i]
 			w.runnable[i] = w.runnable[n-1]

@@ -42,7 +42,7 @@ type task struct {
 	fn     func()
 	exit   func()     // on normal return, not on a kill
 	rng    *rand.Rand // made on first use (Runtime.Rand) from seed
-	seed   [2]uint64  // drawn from the World's PRNG at the spawn
+	seed   [2]uint64  // drawn from the World's task stream at the spawn
 	goName string     // name+"/go", the name of its Group tasks, once built
 	resume chan struct{}
 
@@ -58,7 +58,7 @@ type task struct {
 }
 
 // rand returns the task's random source, seeded at its spawn: making it
-// lazily changes no draw, as the seed was taken from the World's PRNG then.
+// lazily changes no draw, as the seed was taken from the task stream then.
 func (t *task) rand() *rand.Rand {
 	if t.rng == nil {
 		t.rng = rand.New(rand.NewPCG(t.seed[0], t.seed[1]))
@@ -101,7 +101,7 @@ func (w *World) spawn(n *Node, name string, fn func(), exit func()) *task {
 	}
 	*t = task{
 		w: w, id: w.taskSeq, name: name, node: n, fn: fn, exit: exit,
-		seed:    [2]uint64{w.rng.Uint64(), w.rng.Uint64()},
+		seed:    [2]uint64{w.taskRand.Uint64(), w.taskRand.Uint64()},
 		nodeIdx: len(n.tasks),
 		gen:     gen,
 	}

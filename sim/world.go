@@ -6,15 +6,27 @@ import (
 	"time"
 )
 
-// World is one deterministic simulation: a PRNG, a virtual true time, a
-// timer heap, nodes, a network and a trace. Everything that happens in it
+// World is one deterministic simulation: random streams, a virtual true
+// time, a timer heap, nodes, a network and a trace. Everything that happens in it
 // follows from its seed and from the calls made on it. A World is not safe
 // for concurrent use: drive it from one goroutine (the one calling Run).
 type World struct {
 	seed uint64
-	rng  *rand.Rand
 	now  time.Duration
 	seq  uint64
+
+	// The World's random streams (streams.go), one per subsystem.
+	sched    *rand.Rand // the scheduler's picks
+	net      *rand.Rand // the network's loss and latency draws
+	taskRand *rand.Rand // the seeds of the tasks
+	faults   *rand.Rand // Rand's, made on first use
+	nodeRand []*rand.Rand
+
+	// Test hooks, nil in a normal run: pickHook sees every pick (the
+	// runnable tasks and the index drawn) and returns the index to run;
+	// latencyHook sees every latency drawn and returns the one to use.
+	pickHook    func(runnable []*task, i int) int
+	latencyHook func(id uint64, d time.Duration) time.Duration
 
 	timers   timerHeap
 	runnable []*task
@@ -80,18 +92,22 @@ func WithLatency(l Latency) Option {
 var DefaultLatency = Latency{Base: time.Millisecond, Jitter: 2 * time.Millisecond}
 
 // NewWorld returns an empty World whose randomness all derives from seed.
+// The seed itself is not traced: the trace hash describes what ran, so
+// that two seeds that ran alike hash alike and an oracle comparing hashes
+// judges the runs, not their labels.
 func NewWorld(seed uint64, opts ...Option) *World {
 	w := &World{
-		seed:    seed,
-		rng:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		mainCh:  make(chan struct{}),
-		latency: DefaultLatency,
+		seed:     seed,
+		sched:    NewStream(seed, streamScheduler),
+		net:      NewStream(seed, streamNetwork),
+		taskRand: NewStream(seed, streamTasks),
+		mainCh:   make(chan struct{}),
+		latency:  DefaultLatency,
 	}
 	w.tr.h = fnvOffset
 	for _, o := range opts {
 		o(w)
 	}
-	w.trace(trFault, seed, 0, "world")
 	return w
 }
 
@@ -105,9 +121,16 @@ func (w *World) Now() time.Time { return Epoch.Add(w.now) }
 // Elapsed returns the true virtual time elapsed since the World started.
 func (w *World) Elapsed() time.Duration { return w.now }
 
-// Rand returns the World's PRNG, for scheduler-level decisions such as fault
-// generation. Tasks must use their Runtime's Rand instead.
-func (w *World) Rand() *rand.Rand { return w.rng }
+// Rand returns the World's "faults" stream (Stream("faults"), the same
+// object at every call), for decisions taken outside the tasks such as
+// fault generation; no subsystem of the World draws from it. Tasks must use
+// their Runtime's Rand instead.
+func (w *World) Rand() *rand.Rand {
+	if w.faults == nil {
+		w.faults = w.Stream(streamFaults)
+	}
+	return w.faults
+}
 
 // Stats returns counters of what the World did so far.
 func (w *World) Stats() Stats { return w.stats }
