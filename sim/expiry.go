@@ -202,3 +202,13 @@ func (rn *RedisNode) probeAll() {
 		rn.probe(k)
 	}
 }
+
+// ExpiryDeadlines calls f with each key that has a TTL and the instant of
+// the node's monotonic clock at which it is looked at for expiry, in
+// tracking order. It is for tests that aim commands at deadlines (the
+// zero-jitter differential test in simlock).
+func (rn *RedisNode) ExpiryDeadlines(f func(key string, mono time.Duration)) {
+	for _, tk := range rn.tracked {
+		f(tk.key, tk.mono)
+	}
+}

@@ -1,4 +1,4 @@
-package sim
+package simlock
 
 // The differential test of the fast path against the interpreter at TTL
 // deadlines (issue 10). The jittered latency of the other differential
@@ -18,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/locksim/locksim/sim"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -55,24 +57,24 @@ func commandKeysOf(args []string) []string {
 // runZeroJitter runs one sequence per client at once on one Redis node in
 // the zero-jitter mode, then reads the keyspace (final), and returns what
 // the legs are compared on and where the commands landed.
-func runZeroJitter(t *testing.T, leg string, seed uint64, perClient [][]diffOp, final []diffOp, opts ...Option) (diffResult, landings) {
+func runZeroJitter(t *testing.T, leg string, seed uint64, perClient [][]diffOp, final []diffOp, opts ...sim.Option) (diffResult, landings) {
 	t.Helper()
-	w := NewWorld(seed, append([]Option{WithLatency(Latency{Base: zeroJitterLatency})}, opts...)...)
+	w := sim.NewWorld(seed, append([]sim.Option{sim.WithLatency(sim.Latency{Base: zeroJitterLatency}), WithFastPaths()}, opts...)...)
 	defer w.Close()
-	rn := w.AddRedisNode("redis", PersistAlways)
+	rn := w.AddRedisNode("redis", sim.PersistAlways)
 	type deadline struct{ mono, setAt time.Duration }
 	deadlines := map[string]deadline{}
 	lastExpire := map[string]time.Duration{}
-	lastSent := map[*Node]time.Duration{}
+	lastSent := map[*sim.Node]time.Duration{}
 	var land landings
 	var expiries []string
-	w.OnEvent(func(e Event) {
-		if e.Kind == EvExpire || e.Kind == EvKeyLost {
+	w.OnEvent(func(e sim.Event) {
+		if e.Kind == sim.EvExpire || e.Kind == sim.EvKeyLost {
 			expiries = append(expiries, fmt.Sprintf("%v %s %s=%s", e.At, e.Kind, e.Key, e.Value))
 			lastExpire[e.Key] = e.At
 		}
 	})
-	w.OnRedisCommand(func(rc RedisCommand) {
+	w.OnRedisCommand(func(rc sim.RedisCommand) {
 		now := rn.Node().MonoNow()
 		require.Equal(t, rc.At, now, "the Redis node's clock left true time")
 		for _, k := range commandKeysOf(rc.Args) {
@@ -92,22 +94,22 @@ func runZeroJitter(t *testing.T, leg string, seed uint64, perClient [][]diffOp, 
 				land.after++
 			}
 		}
-		for _, tk := range rn.tracked {
-			if d, ok := deadlines[tk.key]; !ok || d.mono != tk.mono {
-				deadlines[tk.key] = deadline{mono: tk.mono, setAt: now}
+		rn.ExpiryDeadlines(func(key string, mono time.Duration) {
+			if d, ok := deadlines[key]; !ok || d.mono != mono {
+				deadlines[key] = deadline{mono: mono, setAt: now}
 			}
-		}
+		})
 	})
 	bg := context.Background()
 	replies := make([][]string, len(perClient))
 	errs := make([]error, len(perClient))
 	for c, ops := range perClient {
 		n := w.AddNode(fmt.Sprintf("client%d", c))
-		l := Latency{Base: zeroJitterLatency + time.Duration(c%3-1)} // -1ns, 0, +1ns
+		l := sim.Latency{Base: zeroJitterLatency + time.Duration(c%3-1)} // -1ns, 0, +1ns
 		w.SetLatency(n, rn.Node(), l)
 		w.SetLatency(rn.Node(), n, l)
 		conn := rn.Conn(n)
-		w.Spawn(n, "driver", func(rt *Runtime) {
+		w.Spawn(n, "driver", func(rt *sim.Runtime) {
 			for i, op := range ops {
 				// send on a whole millisecond, 0 to 3 of them after the
 				// next: the clients' phases vary, so that any TTL can
@@ -133,7 +135,7 @@ func runZeroJitter(t *testing.T, leg string, seed uint64, perClient [][]diffOp, 
 		res.replies = append(res.replies, r...)
 	}
 	reader := w.AddNode("reader")
-	w.Spawn(reader, "final", func(rt *Runtime) {
+	w.Spawn(reader, "final", func(rt *sim.Runtime) {
 		r, err := runDiffLeg(bg, rn.Conn(reader), nil, final)
 		require.NoError(t, err, leg)
 		res.replies = append(res.replies, r...)
@@ -174,7 +176,7 @@ func TestDifferentialZeroJitterDeadlines(t *testing.T) {
 			}
 			final := finalOps(sp)
 			fast, fastLand := runZeroJitter(t, "sim-fast", s, perClient, final)
-			interp, land := runZeroJitter(t, "sim-interpreted", s, perClient, final, WithInterpretedScripts())
+			interp, land := runZeroJitter(t, "sim-interpreted", s, perClient, final, sim.WithInterpretedScripts())
 			t.Logf("landings at a deadline %d (raced with its timer %d), 1ns before %d, 1ns after %d", land.at, land.raced, land.before, land.after)
 			require.NoError(t, compareDiff(all, final, fast, interp, 0))
 			require.Equal(t, interp.trace, fast.trace, "fast path and interpreter traces differ")
