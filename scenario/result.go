@@ -129,9 +129,18 @@ func (res *Result) Artifact() (*histories.Artifact, error) {
 	return a, nil
 }
 
-// Outcome classifies the run as the expected-outcome table does: Unsafe if
-// a safety check (anything but liveness) found a violation, else Stuck if
-// liveness did, else Safe.
+// Outcome classifies the run into one of the four outcomes, in this order
+// of precedence:
+//
+//   - Unsafe ("violation") if a safety check (anything but liveness) found
+//     a violation;
+//   - Stuck if liveness found one (the lock made no progress);
+//   - Unknown if no check found a violation but some check could not
+//     decide (Undecided says which and why), or no check ran;
+//   - Safe only when every check that ran said ok.
+//
+// Unknown and Stuck are never Safe: a check that cannot decide is not a
+// check that passed.
 func (res *Result) Outcome() Expect {
 	for _, c := range res.Checks {
 		if c.Verdict == model.Violation && c.Check != model.NameLiveness {
@@ -141,5 +150,36 @@ func (res *Result) Outcome() Expect {
 	if c, ok := res.Check(model.NameLiveness); ok && c.Verdict == model.Violation {
 		return Stuck
 	}
+	if len(res.Checks) == 0 {
+		return Unknown
+	}
+	for _, c := range res.Checks {
+		if c.Verdict != model.OK {
+			return Unknown
+		}
+	}
 	return Safe
+}
+
+// Failed reports whether the run found a violation: a safety violation or
+// a stuck lock. Its exit code is 1.
+func (res *Result) Failed() bool {
+	o := res.Outcome()
+	return o == Unsafe || o == Stuck
+}
+
+// Undecided lists, for each check that could not decide, "check: why"
+// (its explanation), in the order the checks ran; nil when every check
+// decided.
+func (res *Result) Undecided() []string {
+	var out []string
+	for _, c := range res.Checks {
+		if c.Verdict != model.OK && c.Verdict != model.Violation {
+			out = append(out, c.Check+": "+c.Explanation)
+		}
+	}
+	if len(res.Checks) == 0 {
+		out = append(out, "no check ran")
+	}
+	return out
 }
