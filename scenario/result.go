@@ -45,8 +45,10 @@ type Options struct {
 	// VisualizeDir, if set, receives porcupine's HTML visualization of a
 	// failed linearizability check.
 	VisualizeDir string
-	// CheckTimeout bounds each porcupine search (0: model.DefaultTimeout).
-	CheckTimeout time.Duration
+	// CheckBudget bounds each linearizability check, in model steps (0:
+	// model.DefaultSearchBudget); a count, so the verdict does not depend
+	// on the machine's speed.
+	CheckBudget int64
 	// SimOptions are passed to the simulator (e.g. a text trace).
 	SimOptions []sim.Option
 	// NewLock, if set, builds every client's lock instead of the registry:
@@ -95,7 +97,7 @@ func (c Config) drain() time.Duration {
 // checkOptions are the checkers' options for a run of c.
 func (c Config) checkOptions(o Options, drained bool) model.Options {
 	return model.Options{
-		Timeout:         o.CheckTimeout,
+		SearchBudget:    o.CheckBudget,
 		VisualizeDir:    o.VisualizeDir,
 		StorageComplete: drained,
 		Fencing:         c.Lock == "fenced",
