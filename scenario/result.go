@@ -26,7 +26,8 @@ type Result struct {
 	Drained bool
 }
 
-// Violation reports whether a check found a violation.
+// Violation reports whether a check found a violation, of safety or of
+// liveness: the same as Failed. An undecided run is not one.
 func (r *Result) Violation() bool { return r.Verdict == model.Violation }
 
 // Check returns the result of the named check, if it ran.
