@@ -4,9 +4,9 @@
 //
 // Each check returns a Result whose Verdict is OK, Violation or Unknown.
 // Nothing is OK by default: the zero Verdict is Unknown, and a check that
-// lacks what it needs (no storage record, a search that timed out, an
-// indeterminate operation that matters, a fault that never healed) says
-// Unknown and why, never OK. A violation's Explanation names who, when, and
+// lacks what it needs (no storage record, a search that ran out of its
+// step budget, an indeterminate operation that matters, a fault that never
+// healed) says Unknown and why, never OK. A violation's Explanation names who, when, and
 // which faults were active.
 //
 // The checks:
@@ -24,6 +24,20 @@
 //     within a bound; a lock whose holder crashed is reported stuck.
 //   - CheckLedgerConservation: money is neither made nor lost, and no
 //     balance goes negative.
+//
+// # Verdicts do not depend on the machine
+//
+// A history gives the same results on any machine, however fast or
+// loaded. Nothing here reads a clock: porcupine's searches run without its
+// wall-clock timeout, and are bounded instead by a count of model steps,
+// Options.SearchBudget (DefaultSearchBudget), shared by the keys of one
+// check in order. Porcupine searches a history depth first, in one
+// goroutine (the models define no partitions), in an order fixed by the
+// history, so the steps a search takes are the same everywhere. A search
+// that would need more steps than are left stops and gives Unknown, naming
+// the key and the budget; keys not reached are named too. When the search
+// that found a violation leaves too few steps for the verbose search that
+// explains it, the violation stands without its longest-prefix detail.
 //
 // The package knows neither the simulator nor the locks; it reads only a
 // histories.History (see the histories package for what the recorder must

@@ -19,7 +19,7 @@ import (
 // have, at any time after their invocation. The owner is the lock value
 // (the acquire's value, or its OpID when the lock has no value).
 //
-// A search that times out gives Unknown. With opts.VisualizeDir set, a
+// A search that runs out of its step budget gives Unknown. With opts.VisualizeDir set, a
 // violation writes porcupine's HTML visualization (VisualizeLockFile).
 func CheckLockLinearizable(h histories.History, opts Options) Result {
 	byKey, keys := lockOps(h)

@@ -2,15 +2,15 @@ package model
 
 import "time"
 
-// DefaultTimeout bounds each porcupine search when Options.Timeout is zero.
-const DefaultTimeout = 10 * time.Second
-
 // Options configure the checks. The zero Options run every check that needs
 // no parameter, conservatively.
 type Options struct {
-	// Timeout bounds each porcupine search; a search that does not finish
-	// in time gives Unknown. Zero means DefaultTimeout.
-	Timeout time.Duration
+	// SearchBudget bounds each linearizability check to this many model
+	// steps over all its keys (porcupine's search is exponential in the
+	// worst case); a search that needs more gives Unknown, naming the key.
+	// A count, not a time, so that a verdict never depends on the
+	// machine's speed. Zero means DefaultSearchBudget.
+	SearchBudget int64
 	// VisualizeDir, if set, is the directory where a failed
 	// linearizability check writes porcupine's HTML visualization
 	// (VisualizeResourceFile, VisualizeLockFile).
@@ -32,6 +32,10 @@ type Options struct {
 	// within it. The caller derives it from the TTL and the retry policy.
 	// Zero skips the check.
 	LivenessBound time.Duration
+
+	// onStep, if set, runs before every model step of a search: tests
+	// count steps with it, or make the machine look slow.
+	onStep func()
 }
 
 // Visualization file names within Options.VisualizeDir.
@@ -40,9 +44,9 @@ const (
 	VisualizeLockFile     = "lock-linearizability.html"
 )
 
-func (o Options) timeout() time.Duration {
-	if o.Timeout > 0 {
-		return o.Timeout
+func (o Options) searchBudget() int64 {
+	if o.SearchBudget > 0 {
+		return o.SearchBudget
 	}
-	return DefaultTimeout
+	return DefaultSearchBudget
 }

@@ -13,7 +13,7 @@ import (
 // separately: CheckLockLinearizable and CheckResourceLinearizable.
 type perKeySearch struct {
 	check string // the check's name, e.g. NameLockLinearizable
-	// keyPrefix goes before the quoted key where a timeout names it
+	// keyPrefix goes before the quoted key where an unknown names it
 	// ("lock " gives `the search on lock "L" ...`).
 	keyPrefix string
 	// one and many name an operation in a count ("operation",
@@ -28,30 +28,31 @@ type perKeySearch struct {
 	explain func(key string, ops []porcupine.Operation, lc linCheck) (string, time.Duration, time.Duration)
 }
 
-// run checks keys in order, all within one opts.timeout(). It returns the
-// first key's violation (with its visualization when opts.VisualizeDir is
-// set), else Unknown naming each key whose search timed out or was not
-// reached; ok is true only when every key is linearizable, and total is
-// the number of operations.
+// run checks keys in order, all on one budget of opts.searchBudget()
+// model steps. It returns the first key's violation (with its
+// visualization when opts.VisualizeDir is set), else Unknown naming each
+// key whose search ran out of steps or was not reached; ok is true only
+// when every key is linearizable, and total is the number of operations.
+// Nothing here reads a clock: the verdict is the same on any machine.
 func (s perKeySearch) run(h histories.History, opts Options, byKey map[string][]porcupine.Operation, keys []string) (r Result, total int, ok bool) {
-	deadline := time.Now().Add(opts.timeout())
+	budget := newStepBudget(opts)
 	var unknowns []string
 	for _, key := range keys {
 		ops := byKey[key]
 		total += len(ops)
-		left := time.Until(deadline)
-		if left <= 0 {
-			unknowns = append(unknowns, fmt.Sprintf("%q not checked: out of time", key))
+		if budget.left <= 0 {
+			unknowns = append(unknowns, fmt.Sprintf("%s%q (%s) not checked: the search budget of %d model steps is spent",
+				s.keyPrefix, key, plural(len(ops), s.one, s.many), opts.searchBudget()))
 			continue
 		}
 		m := s.model(key, ops)
-		lc := runPorcupine(m, ops, left)
+		lc := runPorcupine(m, ops, budget)
 		switch lc.result {
 		case porcupine.Ok:
 			continue
 		case porcupine.Unknown:
-			unknowns = append(unknowns, fmt.Sprintf("the search on %s%q (%s) timed out after %v",
-				s.keyPrefix, key, plural(len(ops), s.one, s.many), opts.timeout()))
+			unknowns = append(unknowns, fmt.Sprintf("the search on %s%q (%s) gave up after the budget of %d model steps (Options.SearchBudget)",
+				s.keyPrefix, key, plural(len(ops), s.one, s.many), opts.searchBudget()))
 			continue
 		}
 		text, from, to := s.explain(key, ops, lc)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/anishathalye/porcupine"
 	"github.com/locksim/locksim/histories"
@@ -21,35 +20,42 @@ type linCheck struct {
 	info    *porcupine.LinearizationInfo
 }
 
-// runPorcupine checks ops against m within timeout. On Illegal it searches
-// again verbosely, for the explanation and the visualization.
-func runPorcupine(m porcupine.Model, ops []porcupine.Operation, timeout time.Duration) linCheck {
-	start := time.Now()
-	res := porcupine.CheckOperationsTimeout(m, ops, timeout)
+// runPorcupine checks ops against m, drawing every model step from b. On
+// Illegal it searches again verbosely, on what is left of b, for the
+// explanation and the visualization. result is Unknown when b ran out
+// before the search decided: never a wall-clock timeout, so the same ops
+// give the same linCheck on any machine.
+func runPorcupine(m porcupine.Model, ops []porcupine.Operation, b *stepBudget) linCheck {
+	res := porcupine.CheckOperationsTimeout(b.wrap(m), ops, 0)
+	if b.exhausted {
+		return linCheck{result: porcupine.Unknown}
+	}
 	lc := linCheck{result: res}
 	if res != porcupine.Illegal {
 		return lc
 	}
-	left := timeout - time.Since(start)
-	if left <= 0 {
-		return lc
-	}
-	vres, info := porcupine.CheckOperationsVerbose(m, ops, left)
-	if vres != porcupine.Illegal {
+	vres, info := porcupine.CheckOperationsVerbose(b.wrap(m), ops, 0)
+	if b.exhausted || vres != porcupine.Illegal {
+		// The verbose search ran out: the violation stands, unexplained.
+		b.exhausted = false
 		return lc
 	}
 	lc.info = &info
-	in := make(map[any]bool)
+	// Porcupine lists the partial linearizations in map order: of the
+	// longest, take the one whose calls come first, so that the
+	// explanation is the same on every run.
+	var best []porcupine.Operation
 	for _, partition := range info.PartialLinearizationsOperations() {
 		for _, lin := range partition {
-			if len(lin) > lc.longest {
-				lc.longest = len(lin)
-				clear(in)
-				for _, op := range lin {
-					in[op.Input] = true
-				}
+			if len(lin) > len(best) || (len(lin) == len(best) && earlierCalls(lin, best)) {
+				best = lin
 			}
 		}
+	}
+	lc.longest = len(best)
+	in := make(map[any]bool)
+	for _, op := range best {
+		in[op.Input] = true
 	}
 	for i := range ops {
 		if !in[ops[i].Input] && (lc.stuck == nil || ops[i].Call < lc.stuck.Call) {
@@ -57,6 +63,20 @@ func runPorcupine(m porcupine.Model, ops []porcupine.Operation, timeout time.Dur
 		}
 	}
 	return lc
+}
+
+// earlierCalls reports whether a's (call time, client) pairs come
+// lexicographically before b's (of the same length).
+func earlierCalls(a, b []porcupine.Operation) bool {
+	for i := range a {
+		switch {
+		case a[i].Call != b[i].Call:
+			return a[i].Call < b[i].Call
+		case a[i].ClientId != b[i].ClientId:
+			return a[i].ClientId < b[i].ClientId
+		}
+	}
+	return false
 }
 
 // faultAnnotations marks the faults on a visualization whose times are

@@ -17,7 +17,7 @@ import (
 // invocation (its operation returns at infinity). The initial state is the
 // key's first storage-state snapshot; without one the first read defines it.
 //
-// A search that times out gives Unknown. On a violation the explanation
+// A search that runs out of its step budget gives Unknown. On a violation the explanation
 // names the key, a lost update when two sections read the same value and
 // both wrote, and the first section no legal order can place; with
 // opts.VisualizeDir set, porcupine's HTML visualization of the first

@@ -13,7 +13,7 @@ type Verdict int
 
 // Verdicts, ordered by severity for Combine.
 const (
-	// Unknown: the check could not decide (a search timed out,
+	// Unknown: the check could not decide (a search ran out of steps,
 	// indeterminate operations matter, the history lacks what it needs).
 	Unknown Verdict = iota
 	// OK: the check ran and found the property holds.

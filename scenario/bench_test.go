@@ -72,7 +72,7 @@ func timeToBug(b *testing.B, lock string, from uint64) (time.Duration, int) {
 	sum, err := Explore(ctx, ExploreOptions{
 		Base: Config{Lock: lock}, RandomFaults: true, Seeds: 2000, From: from,
 		OnResult: func(res *Result) {
-			if res.Outcome() != Safe {
+			if res.Failed() {
 				cancel() // the runs in progress still report
 			}
 		},

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/locksim/locksim/faults"
-	"github.com/locksim/locksim/model"
 )
 
 // randomFaultsStream is the second word of the PCG seed of the random
@@ -54,7 +53,7 @@ type ExploreSummary struct {
 	Runs int
 	// Unsafe counts runs with a safety violation, Stuck runs with only a
 	// liveness violation, Unknown runs that no check found in violation
-	// and some could not decide.
+	// and some could not decide (Result.Outcome); the rest were safe.
 	Unsafe, Stuck, Unknown int
 	// Failing lists the seeds with any violation, in order.
 	Failing []uint64
@@ -123,12 +122,10 @@ func Explore(ctx context.Context, o ExploreOptions) (ExploreSummary, error) {
 			sum.Unsafe++
 		case Stuck:
 			sum.Stuck++
-		default:
-			if res.Verdict == model.Unknown {
-				sum.Unknown++
-			}
+		case Unknown:
+			sum.Unknown++
 		}
-		if res.Outcome() != Safe {
+		if res.Failed() {
 			if len(sum.Failing) == 0 {
 				sum.TimeToFirst = time.Since(start)
 			}

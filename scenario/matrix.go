@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/locksim/locksim/locks"
-	"github.com/locksim/locksim/model"
 )
 
 // MatrixOptions select the cells of a matrix and how many seeds each gets.
@@ -30,13 +29,16 @@ type MatrixOptions struct {
 // row per scenario, one cell per lock, then each lock's acquire latency and
 // throughput without faults.
 type Matrix struct {
-	Seeds     int         `json:"seeds"`
-	From      uint64      `json:"from"`
-	Locks     []string    `json:"locks"`
-	Rows      []MatrixRow `json:"rows"`
-	Perf      []LockPerf  `json:"perf"`
-	Mismatch  int         `json:"mismatches"`
-	WallNanos int64       `json:"wall_ns"`
+	Seeds int         `json:"seeds"`
+	From  uint64      `json:"from"`
+	Locks []string    `json:"locks"`
+	Rows  []MatrixRow `json:"rows"`
+	Perf  []LockPerf  `json:"perf"`
+	// Cells is the number of meaningful cells, Mismatch the number whose
+	// measured outcome differs from the expected one.
+	Cells     int   `json:"cells"`
+	Mismatch  int   `json:"mismatches"`
+	WallNanos int64 `json:"wall_ns"`
 }
 
 // MatrixRow is one scenario.
@@ -57,23 +59,50 @@ type Cell struct {
 	Expected   Expect `json:"expected,omitempty"`
 	Why        string `json:"why,omitempty"`
 	Literature Expect `json:"literature,omitempty"`
-	// Runs is the number of seeds run; Unsafe, Stuck and Unknown count
-	// them as ExploreSummary does.
+	// Runs is the number of seeds run; Unsafe, Stuck, Unknown and Safe
+	// count them by Result.Outcome (they add up to Runs).
 	Runs    int `json:"runs"`
 	Unsafe  int `json:"unsafe"`
 	Stuck   int `json:"stuck"`
 	Unknown int `json:"unknown"`
+	Safe    int `json:"safe"`
 	// FirstFailing is the first seed with a violation (safety or
 	// liveness); valid when Failed.
 	FirstFailing uint64 `json:"first_failing,omitempty"`
 	Failed       bool   `json:"failed"`
-	// Measured summarises the cell as Expect does: violation if any seed
-	// was unsafe, else stuck if any was stuck, else safe.
+	// FirstUnknown is the first seed whose outcome was unknown, and
+	// Undecided the checks that could not decide on it and why
+	// (Result.Undecided); empty when no seed was unknown.
+	FirstUnknown uint64   `json:"first_unknown,omitempty"`
+	Undecided    []string `json:"undecided,omitempty"`
+	// Measured is the outcome over the seeds, by Measure.
 	Measured Expect `json:"measured,omitempty"`
-	// Match: the measurement agrees with the expectation by the rule of
-	// the expected-outcome test (a violation or stuck cell in at least 90%
-	// of the seeds, a safe cell never unsafe).
+	// Match: the measured outcome equals the expected one.
 	Match bool `json:"match"`
+}
+
+// Measure is the outcome of a cell whose seeds gave the counts (runs in
+// all): violation if at least 90% of the seeds found a safety violation;
+// stuck if at least 90% were stuck and none unsafe; unknown if at least
+// 90% were unknown and none unsafe or stuck; safe if every seed was safe;
+// otherwise mixed, which no expectation matches. The 90% leaves room for
+// a seed whose schedule misses the weakness aimed at; a safe cell gets no
+// such room, since one violating (or undecided) seed refutes "safe".
+func Measure(runs, unsafe, stuck, unknown int) Expect {
+	need := (runs*9 + 9) / 10
+	switch {
+	case runs <= 0:
+		return Mixed
+	case unsafe >= need:
+		return Unsafe
+	case unsafe == 0 && stuck >= need:
+		return Stuck
+	case unsafe == 0 && stuck == 0 && unknown >= need:
+		return Unknown
+	case unsafe == 0 && stuck == 0 && unknown == 0:
+		return Safe
+	}
+	return Mixed
 }
 
 // LockPerf is a lock's acquire latency and throughput in simulated time,
@@ -147,7 +176,7 @@ func RunMatrix(ctx context.Context, o MatrixOptions) (*Matrix, error) {
 		}
 	}
 	outcomes := make([]Expect, len(tasks))
-	unknown := make([]bool, len(tasks))
+	undecided := make([][]string, len(tasks))
 	errs := make([]error, len(tasks))
 	perr := parallel(ctx, len(tasks), o.Jobs, func(i int) {
 		t := tasks[i]
@@ -161,7 +190,9 @@ func RunMatrix(ctx context.Context, o MatrixOptions) (*Matrix, error) {
 			return
 		}
 		outcomes[i] = res.Outcome()
-		unknown[i] = outcomes[i] == Safe && res.Verdict == model.Unknown
+		if outcomes[i] == Unknown {
+			undecided[i] = res.Undecided()
+		}
 	})
 	for _, err := range errs {
 		if err != nil {
@@ -172,22 +203,8 @@ func RunMatrix(ctx context.Context, o MatrixOptions) (*Matrix, error) {
 		return nil, perr
 	}
 	for i, t := range tasks {
-		if t.cell == nil {
-			continue
-		}
-		c := t.cell
-		c.Runs++
-		switch outcomes[i] {
-		case Unsafe:
-			c.Unsafe++
-		case Stuck:
-			c.Stuck++
-		}
-		if unknown[i] {
-			c.Unknown++
-		}
-		if outcomes[i] != Safe && !c.Failed {
-			c.Failed, c.FirstFailing = true, t.seed
+		if t.cell != nil {
+			t.cell.add(t.seed, outcomes[i], undecided[i])
 		}
 	}
 	for r := range m.Rows {
@@ -195,6 +212,7 @@ func RunMatrix(ctx context.Context, o MatrixOptions) (*Matrix, error) {
 			c := &m.Rows[r].Cells[j]
 			if c.Meaningful {
 				c.judge()
+				m.Cells++
 				if !c.Match {
 					m.Mismatch++
 				}
@@ -208,25 +226,33 @@ func RunMatrix(ctx context.Context, o MatrixOptions) (*Matrix, error) {
 	return m, nil
 }
 
+// add counts one seed's outcome (undecided: its Result.Undecided).
+func (c *Cell) add(seed uint64, o Expect, undecided []string) {
+	c.Runs++
+	switch o {
+	case Unsafe:
+		c.Unsafe++
+	case Stuck:
+		c.Stuck++
+	case Unknown:
+		c.Unknown++
+		if c.Undecided == nil {
+			c.FirstUnknown, c.Undecided = seed, undecided
+		}
+	case Safe:
+		c.Safe++
+	default:
+		panic(fmt.Sprintf("scenario: a run's outcome %q is not one of the four", o))
+	}
+	if (o == Unsafe || o == Stuck) && !c.Failed {
+		c.Failed, c.FirstFailing = true, seed
+	}
+}
+
 // judge sets Measured and Match from the counts.
 func (c *Cell) judge() {
-	switch {
-	case c.Unsafe > 0:
-		c.Measured = Unsafe
-	case c.Stuck > 0:
-		c.Measured = Stuck
-	default:
-		c.Measured = Safe
-	}
-	need := (c.Runs*9 + 9) / 10
-	switch c.Expected {
-	case Safe:
-		c.Match = c.Unsafe == 0
-	case Unsafe:
-		c.Match = c.Unsafe >= need
-	case Stuck:
-		c.Match = c.Stuck >= need && c.Unsafe == 0
-	}
+	c.Measured = Measure(c.Runs, c.Unsafe, c.Stuck, c.Unknown)
+	c.Match = c.Measured == c.Expected
 }
 
 func lockPerf(lock string, runs []AcquireStats, d time.Duration) LockPerf {

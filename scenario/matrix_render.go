@@ -8,8 +8,9 @@ import (
 )
 
 // String renders the cell for the table: "–" when not meaningful, else
-// violations/seeds, the stuck count, the first failing seed, and the
-// expectation with ✓ or ✗.
+// violations/seeds, the stuck and undecided counts, the first failing seed,
+// "undecided" for a cell whose every seed was unknown, and the expectation
+// with ✓ when the measured outcome equals it, else ✗ and what was measured.
 func (c Cell) String() string {
 	if !c.Meaningful {
 		return "–"
@@ -22,14 +23,17 @@ func (c Cell) String() string {
 	if c.Unknown > 0 {
 		fmt.Fprintf(&b, " ?%d", c.Unknown)
 	}
+	if c.Unknown == c.Runs {
+		b.WriteString(" undecided")
+	}
 	if c.Failed {
 		fmt.Fprintf(&b, " seed %d", c.FirstFailing)
 	}
-	mark := "✓"
-	if !c.Match {
-		mark = "✗"
+	if c.Match {
+		fmt.Fprintf(&b, " (exp %s ✓", c.Expected)
+	} else {
+		fmt.Fprintf(&b, " (measured %s, exp %s ✗", c.Measured, c.Expected)
 	}
-	fmt.Fprintf(&b, " (exp %s %s", c.Expected, mark)
 	if c.Literature != "" {
 		fmt.Fprintf(&b, "; literature: %s ‡", c.Literature)
 	}
@@ -54,8 +58,25 @@ func (m *Matrix) Markdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\nCells: safety violations/seeds, +N stuck (liveness violation only), ?N undecided, the first failing seed, the literature's expectation: ✓ measured as expected, ✗ not.\n")
+	b.WriteString("\nCells: safety violations/seeds, +N stuck (liveness violation only), ?N undecided (no violation, some check could not decide), the first failing seed, and the expectation: ✓ measured as expected, ✗ not.\n")
+	b.WriteString("Measured over the seeds: violation if at least 90% of them found one, stuck if at least 90% were stuck (none unsafe), unknown if at least 90% were undecided (none unsafe or stuck), safe only if every seed was safe, else mixed.\n")
 	b.WriteString("– = not meaningful for that lock: skipped, not run.\n")
+	b.WriteString("\nWhy each cell is expected so:\n")
+	for _, r := range m.Rows {
+		for _, c := range r.Cells {
+			if !c.Meaningful {
+				continue
+			}
+			fmt.Fprintf(&b, "- %s/%s: %s: %s.\n", r.Scenario, c.Lock, c.Expected, c.Why)
+			if len(c.Undecided) > 0 {
+				fmt.Fprintf(&b, "  undecided (%d/%d seeds; seed %d):\n", c.Unknown, c.Runs, c.FirstUnknown)
+				for _, u := range c.Undecided {
+					fmt.Fprintf(&b, "    %s\n", u)
+				}
+			}
+		}
+	}
+	b.WriteString("\n")
 	for _, r := range m.Rows {
 		for _, c := range r.Cells {
 			if c.Meaningful && c.Literature != "" {
@@ -63,15 +84,16 @@ func (m *Matrix) Markdown(w io.Writer) error {
 			}
 		}
 	}
+	fmt.Fprintf(&b, "%d of %d cells match their expectation", m.Cells-m.Mismatch, m.Cells)
 	if m.Mismatch == 0 {
-		b.WriteString("Every cell matches the literature.\n")
+		b.WriteString(".\n")
 	} else {
-		fmt.Fprintf(&b, "%d cell(s) differ from the literature:\n", m.Mismatch)
+		b.WriteString("; these differ:\n")
 		for _, r := range m.Rows {
 			for _, c := range r.Cells {
 				if c.Meaningful && !c.Match {
-					fmt.Fprintf(&b, "  - %s/%s: expected %s (%s), measured %s in %d/%d seeds%s\n",
-						r.Scenario, c.Lock, c.Expected, c.Why, c.Measured, c.count(), c.Runs, c.replayHint(r.Scenario))
+					fmt.Fprintf(&b, "  - %s/%s: expected %s (%s), measured %s (%s)%s\n",
+						r.Scenario, c.Lock, c.Expected, c.Why, c.Measured, c.counts(), c.replayHint(r.Scenario))
 				}
 			}
 		}
@@ -86,22 +108,21 @@ func (m *Matrix) Markdown(w io.Writer) error {
 	return err
 }
 
-// count is the number of seeds showing the measured outcome.
-func (c Cell) count() int {
-	switch c.Measured {
-	case Unsafe:
-		return c.Unsafe
-	case Stuck:
-		return c.Stuck
-	}
-	return c.Runs - c.Unsafe - c.Stuck
+// counts describes the cell's seeds by outcome.
+func (c Cell) counts() string {
+	return fmt.Sprintf("of %d seeds: %d violation, %d stuck, %d unknown, %d safe", c.Runs, c.Unsafe, c.Stuck, c.Unknown, c.Safe)
 }
 
 func (c Cell) replayHint(scenario string) string {
-	if !c.Failed {
+	seed := c.FirstFailing
+	switch {
+	case c.Failed:
+	case c.Unknown > 0:
+		seed = c.FirstUnknown
+	default:
 		return ""
 	}
-	return fmt.Sprintf("; see: simrun run --lock %s --scenario %s --seed %d", c.Lock, scenario, c.FirstFailing)
+	return fmt.Sprintf("; see: simrun run --lock %s --scenario %s --seed %d", c.Lock, scenario, seed)
 }
 
 func roundDur(d time.Duration) time.Duration {

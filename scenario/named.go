@@ -8,11 +8,14 @@ import (
 	"github.com/locksim/locksim/faults"
 )
 
-// Expect is the outcome the literature predicts for a lock in a named
-// scenario.
+// Expect is an outcome: of a run (Result.Outcome), measured over a cell's
+// seeds (Measure), or expected of a lock in a named scenario. A run's
+// outcome is one of four values, Safe, Unsafe, Stuck and Unknown; an
+// expectation names one of them, and a cell matches only when the
+// measured outcome equals it.
 type Expect string
 
-// The expected outcomes.
+// The outcomes.
 const (
 	// Safe: no safety check (mutual exclusion, linearizability, fencing,
 	// conservation) finds a violation.
@@ -22,6 +25,12 @@ const (
 	// Stuck: the lock is never acquired again (a liveness violation), and
 	// no safety check finds a violation.
 	Stuck Expect = "stuck"
+	// Unknown: no check finds a violation, but some check cannot decide
+	// (Result.Undecided says which and why). Never the same as Safe.
+	Unknown Expect = "unknown"
+	// Mixed is only ever measured, never expected: a cell's seeds agree on
+	// none of the four outcomes by Measure's rule.
+	Mixed Expect = "mixed"
 )
 
 // Named is a scenario of the literature: a topology, a workload and a fault
@@ -166,8 +175,9 @@ func Scenarios() []Named {
 		{
 			Name:    "slow-reply",
 			Summary: "the reply to a successful acquire is delayed past the TTL",
-			Expect: redisLocks(Safe, Unsafe, Safe, Safe, map[string]string{
-				"setnx": "no TTL", "lua": "the holder trusts a lease that expired in flight",
+			Expect: redisLocks(Stuck, Unsafe, Safe, Safe, map[string]string{
+				"setnx":   "no TTL: the holder's SETNX lands but its reply comes after the client gave up on it, so nobody ever deletes the key and the lock stays taken for ever",
+				"lua":     "the holder trusts a lease that expired in flight",
 				"redlock": "the validity check (and the round timeout) refuse it", "fenced": "tokens",
 			}),
 			config: func(lock string) Config {
@@ -198,7 +208,7 @@ func Scenarios() []Named {
 		{
 			Name:    "holder-crash",
 			Summary: "the holder crashes inside its critical section and never returns",
-			Expect: append([]LockExpect{{Lock: "mutex", Expect: Safe, Why: "the crash takes the whole process"}}, redisLocks(Stuck, Safe, Safe, Safe, map[string]string{
+			Expect: append([]LockExpect{{Lock: "mutex", Expect: Unknown, Why: "the crash takes the whole process, every client with it: no access interleaves, but with no client left to acquire, liveness cannot be judged"}}, redisLocks(Stuck, Safe, Safe, Safe, map[string]string{
 				"setnx": "no TTL: the key stays for ever", "lua": "the key expires", "redlock": "the keys expire", "fenced": "the key expires",
 			})...),
 			config: func(lock string) Config {
@@ -279,8 +289,9 @@ func Scenarios() []Named {
 		{
 			Name:    "pause-during-acquire",
 			Summary: "a client pauses past the TTL while its acquire requests are in flight",
-			Expect: redisLocks(Safe, Unsafe, Safe, Safe, map[string]string{
-				"setnx": "no TTL", "lua": "the holder trusts a lease that expired while it was paused",
+			Expect: redisLocks(Stuck, Unsafe, Safe, Safe, map[string]string{
+				"setnx":   "no TTL: the paused client's SETNX lands, but its command has timed out by the time it resumes; it retries against its own orphaned key, which nobody ever deletes",
+				"lua":     "the holder trusts a lease that expired while it was paused",
 				"redlock": "the validity check refuses it", "fenced": "tokens",
 			}),
 			config: func(lock string) Config {

@@ -26,7 +26,8 @@ type Result struct {
 	Drained bool
 }
 
-// Violation reports whether a check found a violation.
+// Violation reports whether a check found a violation, of safety or of
+// liveness: the same as Failed. An undecided run is not one.
 func (r *Result) Violation() bool { return r.Verdict == model.Violation }
 
 // Check returns the result of the named check, if it ran.
@@ -45,8 +46,10 @@ type Options struct {
 	// VisualizeDir, if set, receives porcupine's HTML visualization of a
 	// failed linearizability check.
 	VisualizeDir string
-	// CheckTimeout bounds each porcupine search (0: model.DefaultTimeout).
-	CheckTimeout time.Duration
+	// CheckBudget bounds each linearizability check, in model steps (0:
+	// model.DefaultSearchBudget); a count, so the verdict does not depend
+	// on the machine's speed.
+	CheckBudget int64
 	// SimOptions are passed to the simulator (e.g. a text trace).
 	SimOptions []sim.Option
 	// NewLock, if set, builds every client's lock instead of the registry:
@@ -95,7 +98,7 @@ func (c Config) drain() time.Duration {
 // checkOptions are the checkers' options for a run of c.
 func (c Config) checkOptions(o Options, drained bool) model.Options {
 	return model.Options{
-		Timeout:         o.CheckTimeout,
+		SearchBudget:    o.CheckBudget,
 		VisualizeDir:    o.VisualizeDir,
 		StorageComplete: drained,
 		Fencing:         c.Lock == "fenced",
@@ -129,9 +132,18 @@ func (res *Result) Artifact() (*histories.Artifact, error) {
 	return a, nil
 }
 
-// Outcome classifies the run as the expected-outcome table does: Unsafe if
-// a safety check (anything but liveness) found a violation, else Stuck if
-// liveness did, else Safe.
+// Outcome classifies the run into one of the four outcomes, in this order
+// of precedence:
+//
+//   - Unsafe ("violation") if a safety check (anything but liveness) found
+//     a violation;
+//   - Stuck if liveness found one (the lock made no progress);
+//   - Unknown if no check found a violation but some check could not
+//     decide (Undecided says which and why), or no check ran;
+//   - Safe only when every check that ran said ok.
+//
+// Unknown and Stuck are never Safe: a check that cannot decide is not a
+// check that passed.
 func (res *Result) Outcome() Expect {
 	for _, c := range res.Checks {
 		if c.Verdict == model.Violation && c.Check != model.NameLiveness {
@@ -141,5 +153,36 @@ func (res *Result) Outcome() Expect {
 	if c, ok := res.Check(model.NameLiveness); ok && c.Verdict == model.Violation {
 		return Stuck
 	}
+	if len(res.Checks) == 0 {
+		return Unknown
+	}
+	for _, c := range res.Checks {
+		if c.Verdict != model.OK {
+			return Unknown
+		}
+	}
 	return Safe
+}
+
+// Failed reports whether the run found a violation: a safety violation or
+// a stuck lock. Its exit code is 1.
+func (res *Result) Failed() bool {
+	o := res.Outcome()
+	return o == Unsafe || o == Stuck
+}
+
+// Undecided lists, for each check that could not decide, "check: why"
+// (its explanation), in the order the checks ran; nil when every check
+// decided.
+func (res *Result) Undecided() []string {
+	var out []string
+	for _, c := range res.Checks {
+		if c.Verdict != model.OK && c.Verdict != model.Violation {
+			out = append(out, c.Check+": "+c.Explanation)
+		}
+	}
+	if len(res.Checks) == 0 {
+		out = append(out, "no check ran")
+	}
+	return out
 }

@@ -49,14 +49,17 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	prog := newProgress(stderr, *seeds)
 	saved := 0
 	var saveErr error
-	var first *scenario.Result
+	var first, firstUnknown *scenario.Result
 	var firstArtifact string
 	opts := scenario.ExploreOptions{
 		Base: cfg, RandomFaults: cf.random(), Seeds: *seeds, From: *from, Jobs: *jobs,
 		Options: scenario.Options{VisualizeDir: cf.out},
 		OnResult: func(res *scenario.Result) {
-			failed := res.Outcome() != scenario.Safe
+			failed := res.Failed()
 			prog.add(failed)
+			if res.Outcome() == scenario.Unknown && firstUnknown == nil {
+				firstUnknown = res
+			}
 			if !failed {
 				return
 			}
@@ -86,6 +89,12 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	fmt.Fprintf(stdout, "runs: %d, violations: %d (rate %.1f%%): unsafe %d, stuck %d; undecided: %d\n",
 		sum.Runs, sum.Violations(), 100*sum.Rate(), sum.Unsafe, sum.Stuck, sum.Unknown)
+	if firstUnknown != nil {
+		fmt.Fprintf(stdout, "UNKNOWN in %d run(s), not shown safe; the first, seed %d, because:\n", sum.Unknown, firstUnknown.Seed)
+		for _, u := range firstUnknown.Undecided() {
+			fmt.Fprint(stdout, indent(u))
+		}
+	}
 	if first != nil {
 		fmt.Fprintf(stdout, "first failing seed: %d\n", first.Seed)
 		fmt.Fprintln(stdout, "reproduce:")

@@ -35,7 +35,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, badInput("%s: %s", path, trimBad(err))
 	}
 	o := newOutcome(res)
-	if res.Violation() {
+	if res.Failed() {
 		o.artifact = path
 	}
 	fmt.Fprintf(stdout, "replay %s: trace hash %s reproduced\n", path, res.TraceHash)
@@ -43,7 +43,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 		fmt.Fprintf(stdout, "note: verdicts differ from the recorded ones: %s\n", diff)
 	}
 	printResult(stdout, o, "")
-	if !res.Violation() {
+	if !res.Failed() {
 		printTimeline(stdout, res)
 	}
 	return exitFor(res), nil

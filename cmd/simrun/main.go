@@ -2,8 +2,11 @@
 // runs one simulation, explores many seeds, measures the expected-outcome
 // matrix, replays and shrinks failure artifacts, and runs experiments.
 //
-// Exit codes: 0 nothing found, 1 a violation found, 2 bad input (one line
-// on stderr naming the flag, value or file), 3 nondeterminism detected.
+// Exit codes: 0 nothing found, 1 a violation found (a safety violation or
+// a stuck lock; for matrix, a cell that differs from its expectation), 2
+// bad input (one line on stderr naming the flag, value or file), 3
+// nondeterminism detected. A run no check could decide is not a violation:
+// it exits 0, and the report says UNKNOWN and why.
 package main
 
 import (
@@ -102,7 +105,7 @@ func usage(w io.Writer) {
 			fmt.Fprintf(w, "             simrun %s %s\n", c.name, c.args)
 		}
 	}
-	fmt.Fprintln(w, "exit codes: 0 nothing found, 1 violation, 2 bad input, 3 nondeterminism")
+	fmt.Fprintln(w, "exit codes: 0 nothing found (UNKNOWN if undecided), 1 violation or stuck, 2 bad input, 3 nondeterminism")
 }
 
 // inputError is bad input: printed as one line, exit code 2.

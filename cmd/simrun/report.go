@@ -46,7 +46,7 @@ func newOutcome(res *scenario.Result) *outcome {
 // save writes the artifact of a failed res into dir.
 func save(res *scenario.Result, dir string) (*outcome, error) {
 	o := newOutcome(res)
-	if !res.Violation() {
+	if !res.Failed() {
 		return o, nil
 	}
 	path, err := scenario.SaveArtifact(res, dir)
@@ -96,7 +96,10 @@ func printResult(w io.Writer, o *outcome, reproduce string) {
 	}
 	fmt.Fprintf(w, "verdict: %s (%s)\n", res.Verdict, res.Outcome())
 	fmt.Fprintf(w, "trace hash: %s\n", res.TraceHash)
-	if !res.Violation() {
+	if res.Outcome() == scenario.Unknown {
+		printUndecided(w, res)
+	}
+	if !res.Failed() {
 		return
 	}
 	for _, c := range res.Checks {
@@ -176,6 +179,7 @@ type jsonResult struct {
 	Scenario      string            `json:"scenario"`
 	Verdict       string            `json:"verdict"`
 	Outcome       string            `json:"outcome"`
+	Undecided     []string          `json:"undecided,omitempty"`
 	Checks        map[string]string `json:"checks"`
 	TraceHash     string            `json:"trace_hash"`
 	Artifact      *string           `json:"artifact"`
@@ -191,6 +195,7 @@ func printJSON(w io.Writer, o *outcome, reproduce string) error {
 	j := jsonResult{
 		Seed: res.Seed, Lock: res.Config.Lock, Scenario: res.Config.Scenario,
 		Verdict: res.Verdict.String(), Outcome: string(res.Outcome()), Checks: map[string]string{},
+		Undecided: res.Undecided(),
 		TraceHash: res.TraceHash, Visualization: o.viz, Operations: ops, Acquisitions: acq,
 	}
 	if j.Visualization == nil {
@@ -243,12 +248,25 @@ func openArtifact(path string) (*histories.Artifact, scenario.Config, uint64, er
 	return a, cfg, seed, nil
 }
 
-// exitFor is the exit code of a result.
+// exitFor is the exit code of a result: 1 for a violation or a stuck
+// lock, else 0. An unknown outcome exits 0, as "no violation found" (the
+// design's exit codes have no "undecided"), but is never silent: the
+// report says UNKNOWN and which check could not decide, and --json has
+// "outcome": "unknown" with the reasons.
 func exitFor(res *scenario.Result) int {
-	if res.Violation() {
+	if res.Failed() {
 		return exitViolation
 	}
 	return exitOK
+}
+
+// printUndecided says, for a run whose outcome is unknown, that it is not
+// safe and which checks could not decide, and why.
+func printUndecided(w io.Writer, res *scenario.Result) {
+	fmt.Fprintln(w, "UNKNOWN: no check found a violation, but some could not decide, so the run is not shown safe:")
+	for _, u := range res.Undecided() {
+		fmt.Fprint(w, indent(u))
+	}
 }
 
 // minPath is the default path of the shrunk artifact of path.

@@ -1,0 +1,14 @@
+package sim
+
+import "time"
+
+// Loss returns the probability that the link from -> to drops a message,
+// as SetLoss last set it (the global loss is apart: GlobalLoss).
+func (w *World) Loss(from, to *Node) float64 { return w.link(from, to).loss }
+
+// GlobalLoss returns the loss SetGlobalLoss last set on every link.
+func (w *World) GlobalLoss() float64 { return w.loss }
+
+// ExtraDelay returns the delay SetExtraDelay last added to the link from
+// -> to.
+func (w *World) ExtraDelay(from, to *Node) time.Duration { return w.link(from, to).extra }
