@@ -35,6 +35,9 @@ func CheckLiveness(h histories.History, opts Options) Result {
 		return unknownResult(NameLiveness, "%s: liveness after healing cannot be judged", why)
 	}
 	end := h[len(h)-1].Time
+	if at, ok := allClientsCrashed(h); ok {
+		return okResult(NameLiveness, "every client crashed by %s and none restarts: no client is left to want a lock, so none can wait for ever", secs(at))
+	}
 	keys := lockKeys(h)
 	if len(keys) == 0 {
 		return unknownResult(NameLiveness, "no client tried to acquire a lock")
@@ -64,6 +67,35 @@ func CheckLiveness(h histories.History, opts Options) Result {
 		return unknownResult(NameLiveness, "%s (bound %s): %s", since, millis(bound), strings.Join(unknowns, "; "))
 	}
 	return okResult(NameLiveness, "%s, %s", since, strings.Join(oks, "; "))
+}
+
+// allClientsCrashed reports whether every client process of h crashed (a
+// crashed client never comes back: its node's restart starts no client),
+// and when the last one did. Liveness is then vacuous: it speaks of clients
+// that want the lock.
+func allClientsCrashed(h histories.History) (time.Duration, bool) {
+	alive := map[int]bool{}
+	var last time.Duration
+	for _, e := range h {
+		switch {
+		case e.Type == histories.Invoke && e.Process != 0:
+			if _, seen := alive[e.Process]; !seen {
+				alive[e.Process] = true
+			}
+		case e.Op == histories.OpCrash && e.Process != 0:
+			alive[e.Process] = false
+			last = e.Time
+		}
+	}
+	if len(alive) == 0 {
+		return 0, false
+	}
+	for _, a := range alive {
+		if a {
+			return 0, false
+		}
+	}
+	return last, true
 }
 
 // permanentFaults are the fault kinds that may never end and yet leave a

@@ -47,6 +47,19 @@ func TestLiveness(t *testing.T) {
 			b.h = b.h.Filter(func(e histories.Event) bool { return e.Op != histories.OpCrash })
 			return b.history()
 		}, 5 * time.Second, Violation, []string{"its holder client 1 (value v1, acquired at 0.010s) crashed on c1 at 2.000s"}},
+		{"every client crashed: vacuous", func(t *testing.T) histories.History {
+			b := newBuilder(t)
+			b.acquire(1, "L", "v1", 0, 0, 10, 0)
+			b.crash(1, 2000)
+			b.crash(2, 2000)
+			b.acquireEnds(2, "L", "", 1000, 1500, histories.Fail)
+			return b.history()
+		}, 5 * time.Second, OK, []string{"every client crashed by 2.000s and none restarts"}},
+		{"all but one client crashed: the survivor waits", func(t *testing.T) histories.History {
+			b := setnxHolderCrash(t)
+			b.crash(3, 2000)
+			return b.history()
+		}, 5 * time.Second, Violation, []string{"lock \"L\" is stuck"}},
 		{"holder crashed but the key expired", func(t *testing.T) histories.History {
 			b := setnxHolderCrash(t)
 			b.expire("redis-1", "L", "v1", 2500)

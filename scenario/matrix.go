@@ -249,10 +249,12 @@ func (c *Cell) add(seed uint64, o Expect, undecided []string) {
 	}
 }
 
-// judge sets Measured and Match from the counts.
+// judge sets Measured and Match from the counts. An undecided cell is
+// never a match, whatever it expected: "could not decide" answers no
+// question, so it is shown with its reason instead of a tick.
 func (c *Cell) judge() {
 	c.Measured = Measure(c.Runs, c.Unsafe, c.Stuck, c.Unknown)
-	c.Match = c.Measured == c.Expected
+	c.Match = c.Measured == c.Expected && c.Measured != Unknown
 }
 
 func lockPerf(lock string, runs []AcquireStats, d time.Duration) LockPerf {

@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -54,4 +55,38 @@ func TestAcquiresAndPercentile(t *testing.T) {
 	require.Equal(t, time.Duration(2), Percentile(ds, 50))
 	require.Equal(t, time.Duration(4), Percentile(ds, 99))
 	require.Equal(t, time.Duration(0), Percentile(nil, 50))
+}
+
+// TestUndecidedCellIsNotTicked: a cell whose every seed was undecided is
+// shown as undecided with the check that could not decide and why, and is
+// never counted as a match, not even against an expectation of unknown.
+func TestUndecidedCellIsNotTicked(t *testing.T) {
+	for _, exp := range []Expect{Safe, Unknown} {
+		c := Cell{Lock: "lua", Meaningful: true, Expected: exp, Why: "because", Runs: 3, Unknown: 3,
+			FirstUnknown: 2, Undecided: []string{"liveness: a partition never healed"}}
+		c.judge()
+		require.Equal(t, Unknown, c.Measured)
+		require.False(t, c.Match, "an undecided cell matched %s", exp)
+		m := &Matrix{Seeds: 3, From: 1, Locks: []string{"lua"}, Cells: 1, Mismatch: 1,
+			Rows: []MatrixRow{{Scenario: "s", Cells: []Cell{c}}}}
+		var b strings.Builder
+		require.NoError(t, m.Markdown(&b))
+		out := b.String()
+		require.Contains(t, out, fmt.Sprintf("| s | 0/3 ?3 undecided (measured unknown, exp %s ✗) |", exp))
+		require.Contains(t, out, "  undecided (3/3 seeds; seed 2):\n    liveness: a partition never healed\n")
+		require.Contains(t, out, "0 of 1 cells match their expectation; these differ:")
+		require.NotContains(t, out, "✓)")
+	}
+}
+
+// TestNoCellExpectsUndecided: an expectation of unknown could never be
+// met (an undecided cell never matches), so no named cell states one.
+func TestNoCellExpectsUndecided(t *testing.T) {
+	for _, sc := range Scenarios() {
+		for _, l := range sc.Locks() {
+			e, ok := sc.Expected(l)
+			require.True(t, ok)
+			require.NotEqual(t, Unknown, e.Expect, "%s/%s expects unknown", sc.Name, l)
+		}
+	}
 }

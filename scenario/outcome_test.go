@@ -97,7 +97,7 @@ func TestCellMatchesOnlyEqualOutcome(t *testing.T) {
 	require.Equal(t, "0/2 +2 stuck seed 1 (measured stuck, exp safe ✗)", stuck.String())
 
 	require.True(t, cell(Stuck, Stuck, Stuck).Match)
-	require.True(t, cell(Unknown, Unknown, Unknown).Match)
+	require.False(t, cell(Unknown, Unknown, Unknown).Match, "an undecided cell is never a match")
 	require.True(t, cell(Safe, Safe, Safe).Match)
 	require.False(t, cell(Safe, Safe, Unknown).Match)
 	require.False(t, cell(Unsafe, Unknown, Unknown).Match)
