@@ -2,6 +2,7 @@ package faults
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -238,3 +239,31 @@ func kindList() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// ValidateHorizon checks that every fault of s starts within a run of
+// length end and that its end does not overflow: a fault scheduled after
+// the run ends would silently never fire. It returns nil or a *FieldError
+// naming the fault and field, e.g. `faults[0].at: 500h0m0s is after the end
+// of the run (1m0s)`.
+func ValidateHorizon(s Schedule, end time.Duration) error {
+	for i, f := range s.Faults {
+		p := fmt.Sprintf("faults[%d]", i)
+		if f.When == nil && f.At > end {
+			return fieldErr(p+".at", "%s is after the end of the run (%s)", f.At, end)
+		}
+		if f.For > end || f.At > math.MaxInt64-f.For {
+			return fieldErr(p+".for", "%s is longer than the run (%s)", f.For, end)
+		}
+		if f.Delay > end {
+			return fieldErr(p+".delay", "%s is longer than the run (%s)", f.Delay, end)
+		}
+		if f.Step > MaxClockStep || f.Step < -MaxClockStep {
+			return fieldErr(p+".step", "%s is out of range [-%s, %s]", f.Step, MaxClockStep, MaxClockStep)
+		}
+	}
+	return nil
+}
+
+// MaxClockStep bounds a clock step: a year either way is more than any
+// real clock fault, and keeps wall-clock arithmetic far from overflow.
+const MaxClockStep = 365 * 24 * time.Hour

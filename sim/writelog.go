@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"slices"
 	"time"
+	"unsafe"
 )
 
 // writeLog is a Redis node's write log, from which a restart replays what
@@ -154,3 +155,16 @@ func uvarintLen(v uint64) int {
 	}
 	return n
 }
+
+// bytes estimates the memory the log holds: its entries and its arguments.
+func (l *writeLog) bytes() int64 {
+	n := int64(l.n) * int64(unsafe.Sizeof(logRec{}))
+	for _, a := range l.arena {
+		n += int64(cap(a))
+	}
+	return n
+}
+
+// LogBytes estimates the memory the node's write log holds, for a run's
+// resource budget.
+func (rn *RedisNode) LogBytes() int64 { return rn.log.bytes() }
