@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"io"
+
+	"github.com/locksim/locksim/scenario"
 )
 
 func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
@@ -23,6 +26,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	cfg = cf.forSeed(cfg, *seed)
 	defer useCores(1)()
 	o, err := execute(cfg, *seed, cf.out)
+	if errors.Is(err, scenario.ErrBadConfig) {
+		return 0, cf.configError(err)
+	}
 	if err != nil {
 		return 0, err
 	}
