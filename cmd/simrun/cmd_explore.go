@@ -39,6 +39,9 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := scenario.DefaultBudget.Fits(cfg); err != nil {
+		return 0, cf.configError(err) // before any output: it could never run
+	}
 	defer useCores(*jobs)()
 	mode := "no faults"
 	switch {
