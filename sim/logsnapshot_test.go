@@ -146,7 +146,7 @@ func TestSnapshotReplaysLikeTheLog(t *testing.T) {
 		if n == 0 {
 			return
 		}
-		snap, ok := l.snapshotOf(k, 0)
+		snap, ok := l.snapshotOf(k, 0, plainDispatch)
 		require.True(rt, ok, "strings and hashes without field TTLs always snapshot")
 		for c := k; c <= n; c++ {
 			full := l.prefix(c)

@@ -310,9 +310,6 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 	if !ci.readOnly {
 		rn.log.add(args, wall, w.now)
 		rn.lastLogged = wall
-		// a crash is now or later: what ran before now-EverysecWindow is
-		// in every replay that keeps anything (logsnapshot.go)
-		rn.log.compact(w.now-EverysecWindow, 0)
 	}
 	for _, k := range keys {
 		if k == st.valKey {
@@ -331,6 +328,9 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 		for _, f := range w.redisHooks {
 			f(c)
 		}
+	}
+	if !ci.readOnly {
+		rn.compactLog() // logsnapshot.go
 	}
 	return val, err
 }
