@@ -208,9 +208,12 @@ func TestCompactionKeepsRunsIdentical(t *testing.T) {
 // TestCompactionBoundsTheLog: a long workload keeps its log's tail and
 // bytes bounded with compaction, and they grow without it.
 func TestCompactionBoundsTheLog(t *testing.T) {
-	ops := make([]logOp, 30_000)
+	ops := make([]logOp, 60_000)
 	for i := range ops {
-		ops[i] = logOp{sleep: 100 * time.Millisecond, args: []any{"EVAL", snapScript, 1, "lock", strconv.Itoa(i), 500}}
+		ops[i] = logOp{sleep: 50 * time.Millisecond, args: []any{"SET", "lock", strconv.Itoa(i), "PX", 500}}
+		if i%1000 == 0 {
+			ops[i].args = []any{"EVAL", snapScript, 1, "lock", strconv.Itoa(i), 500}
+		}
 	}
 	w, rn := runLogOps(1, ops, true)
 	defer w.Close()
