@@ -241,8 +241,9 @@ func kindList() string {
 }
 
 // ValidateHorizon checks that every fault of s starts within a run of
-// length end and that its end does not overflow: a fault scheduled after
-// the run ends would silently never fire. It returns nil or a *FieldError
+// length end (a fault scheduled after the run ends would silently never
+// fire) and that its durations are at most MaxSpan, so that its end does
+// not overflow. A fault may outlast the run: a pause until the end is one. It returns nil or a *FieldError
 // naming the fault and field, e.g. `faults[0].at: 500h0m0s is after the end
 // of the run (1m0s)`.
 func ValidateHorizon(s Schedule, end time.Duration) error {
@@ -251,11 +252,11 @@ func ValidateHorizon(s Schedule, end time.Duration) error {
 		if f.When == nil && f.At > end {
 			return fieldErr(p+".at", "%s is after the end of the run (%s)", f.At, end)
 		}
-		if f.For > end || f.At > math.MaxInt64-f.For {
-			return fieldErr(p+".for", "%s is longer than the run (%s)", f.For, end)
+		if f.For > MaxSpan || f.At > math.MaxInt64-f.For {
+			return fieldErr(p+".for", "%s is out of range [0, %s]", f.For, MaxSpan)
 		}
-		if f.Delay > end {
-			return fieldErr(p+".delay", "%s is longer than the run (%s)", f.Delay, end)
+		if f.Delay > MaxSpan {
+			return fieldErr(p+".delay", "%s is out of range [0, %s]", f.Delay, MaxSpan)
 		}
 		if f.Step > MaxClockStep || f.Step < -MaxClockStep {
 			return fieldErr(p+".step", "%s is out of range [-%s, %s]", f.Step, MaxClockStep, MaxClockStep)
@@ -263,6 +264,10 @@ func ValidateHorizon(s Schedule, end time.Duration) error {
 	}
 	return nil
 }
+
+// MaxSpan bounds a fault's duration and delay: far beyond any run (a run
+// and its drain last at most 1000h), far from overflow.
+const MaxSpan = 10000 * time.Hour
 
 // MaxClockStep bounds a clock step: a year either way is more than any
 // real clock fault, and keeps wall-clock arithmetic far from overflow.

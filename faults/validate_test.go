@@ -109,8 +109,8 @@ func TestExpandAndSides(t *testing.T) {
 	assert.False(t, topo.Has("client-3"))
 }
 
-// TestValidateHorizon: a fault that starts after the run, lasts longer
-// than it, or steps a clock by more than MaxClockStep is refused naming
+// TestValidateHorizon: a fault that starts after the run, lasts or delays
+// more than MaxSpan, or steps a clock by more than MaxClockStep is refused naming
 // the fault and field; one that starts at the end, or on a trigger, is not.
 func TestValidateHorizon(t *testing.T) {
 	end := time.Minute
@@ -123,7 +123,8 @@ func TestValidateHorizon(t *testing.T) {
 		{Fault{Kind: Pause, At: 500 * time.Hour, Node: "client-1", For: time.Second}, "faults[0].at: 500h0m0s is after"},
 		{Fault{Kind: Pause, When: &Trigger{Op: "acquire"}, Node: "client-1", For: time.Second}, ""},
 		{Fault{Kind: Pause, At: time.Second, Node: "client-1", For: math.MaxInt64}, "faults[0].for: "},
-		{Fault{Kind: Delay, At: time.Second, From: "client-1", To: "redis-1", Delay: 2 * end, For: time.Second}, "faults[0].delay: "},
+		{Fault{Kind: Pause, At: time.Second, Node: "client-1", For: 2 * end}, ""},
+		{Fault{Kind: Delay, At: time.Second, From: "client-1", To: "redis-1", Delay: MaxSpan + 1, For: time.Second}, "faults[0].delay: "},
 		{Fault{Kind: ClockStep, At: time.Second, Node: "redis-1", Step: -MaxClockStep}, ""},
 		{Fault{Kind: ClockStep, At: time.Second, Node: "redis-1", Step: -MaxClockStep - 1}, "faults[0].step: "},
 	}
