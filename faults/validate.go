@@ -2,6 +2,7 @@ package faults
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -238,3 +239,36 @@ func kindList() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// ValidateHorizon checks that every fault of s starts within a run of
+// length end (a fault scheduled after the run ends would silently never
+// fire) and that its durations are at most MaxSpan, so that its end does
+// not overflow. A fault may outlast the run: a pause until the end is one. It returns nil or a *FieldError
+// naming the fault and field, e.g. `faults[0].at: 500h0m0s is after the end
+// of the run (1m0s)`.
+func ValidateHorizon(s Schedule, end time.Duration) error {
+	for i, f := range s.Faults {
+		p := fmt.Sprintf("faults[%d]", i)
+		if f.When == nil && f.At > end {
+			return fieldErr(p+".at", "%s is after the end of the run (%s)", f.At, end)
+		}
+		if f.For > MaxSpan || f.At > math.MaxInt64-f.For {
+			return fieldErr(p+".for", "%s is out of range [0, %s]", f.For, MaxSpan)
+		}
+		if f.Delay > MaxSpan {
+			return fieldErr(p+".delay", "%s is out of range [0, %s]", f.Delay, MaxSpan)
+		}
+		if f.Step > MaxClockStep || f.Step < -MaxClockStep {
+			return fieldErr(p+".step", "%s is out of range [-%s, %s]", f.Step, MaxClockStep, MaxClockStep)
+		}
+	}
+	return nil
+}
+
+// MaxSpan bounds a fault's duration and delay: far beyond any run (a run
+// and its drain last at most 1000h), far from overflow.
+const MaxSpan = 10000 * time.Hour
+
+// MaxClockStep bounds a clock step: a year either way is more than any
+// real clock fault, and keeps wall-clock arithmetic far from overflow.
+const MaxClockStep = 365 * 24 * time.Hour

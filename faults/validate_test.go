@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -106,4 +107,35 @@ func TestExpandAndSides(t *testing.T) {
 	assert.True(t, topo.Has("storage"))
 	assert.False(t, topo.Has("client-0"))
 	assert.False(t, topo.Has("client-3"))
+}
+
+// TestValidateHorizon: a fault that starts after the run, lasts or delays
+// more than MaxSpan, or steps a clock by more than MaxClockStep is refused naming
+// the fault and field; one that starts at the end, or on a trigger, is not.
+func TestValidateHorizon(t *testing.T) {
+	end := time.Minute
+	cases := []struct {
+		f    Fault
+		want string
+	}{
+		{Fault{Kind: Pause, At: end, Node: "client-1", For: time.Second}, ""},
+		{Fault{Kind: Pause, At: end + 1, Node: "client-1", For: time.Second}, "faults[0].at: 1m0.000000001s is after the end of the run (1m0s)"},
+		{Fault{Kind: Pause, At: 500 * time.Hour, Node: "client-1", For: time.Second}, "faults[0].at: 500h0m0s is after"},
+		{Fault{Kind: Pause, When: &Trigger{Op: "acquire"}, Node: "client-1", For: time.Second}, ""},
+		{Fault{Kind: Pause, At: time.Second, Node: "client-1", For: math.MaxInt64}, "faults[0].for: "},
+		{Fault{Kind: Pause, At: time.Second, Node: "client-1", For: 2 * end}, ""},
+		{Fault{Kind: Delay, At: time.Second, From: "client-1", To: "redis-1", Delay: MaxSpan + 1, For: time.Second}, "faults[0].delay: "},
+		{Fault{Kind: ClockStep, At: time.Second, Node: "redis-1", Step: -MaxClockStep}, ""},
+		{Fault{Kind: ClockStep, At: time.Second, Node: "redis-1", Step: -MaxClockStep - 1}, "faults[0].step: "},
+	}
+	for _, tc := range cases {
+		err := ValidateHorizon(Schedule{Faults: []Fault{tc.f}}, end)
+		if tc.want == "" {
+			require.NoError(t, err, "%+v", tc.f)
+			continue
+		}
+		var fe *FieldError
+		require.ErrorAs(t, err, &fe, "%+v", tc.f)
+		require.Contains(t, err.Error(), tc.want)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/locksim/locksim/faults"
 	"github.com/locksim/locksim/histories"
@@ -50,7 +51,12 @@ func WriteArtifactFile(res *Result, path string) error {
 
 // FromArtifact decodes the run an artifact records: its config, with the
 // artifact's schedule as the fault schedule, and its seed. The config is
-// validated; errors name the field and wrap ErrBadConfig.
+// validated, and so is the artifact's consistency: its schedule must be
+// its config's faults, the scenario it names must exist and apply to its
+// lock, and its history may name only the clients and nodes of its config.
+// An artifact edited into inconsistency is bad input, not a replay that
+// could only report nondeterminism. Errors name the field and wrap
+// ErrBadConfig.
 func FromArtifact(a *histories.Artifact) (Config, uint64, error) {
 	var cfg Config
 	dec := json.NewDecoder(bytes.NewReader(a.Config))
@@ -58,18 +64,83 @@ func FromArtifact(a *histories.Artifact) (Config, uint64, error) {
 	if err := dec.Decode(&cfg); err != nil {
 		return Config{}, 0, fmt.Errorf("%w: artifact config: %w", ErrBadConfig, err)
 	}
+	bad := func(field, format string, args ...any) error {
+		return fmt.Errorf("%w: artifact %s: %s", ErrBadConfig, field, fmt.Sprintf(format, args...))
+	}
+	// an artifact holds its config with defaults applied: a zero written
+	// there is an edit, never a request for the default (a field left
+	// out is one)
+	var present map[string]json.RawMessage
+	_ = json.Unmarshal(a.Config, &present) // it decoded above
+	for _, f := range []string{"clients", "ttl", "duration", "acquire_timeout"} {
+		switch string(bytes.TrimSpace(present[f])) {
+		case "0", `"0"`, `"0s"`:
+			return Config{}, 0, bad("config."+f, "0 is refused: it must be positive (leave the field out for the default)")
+		}
+	}
+	if cfg.Lock != "mutex" && string(bytes.TrimSpace(present["nodes"])) == "0" {
+		return Config{}, 0, bad("config.nodes", "0 is out of range 1..%d for %s", MaxNodes, cfg.Lock)
+	}
 	if s := bytes.TrimSpace(a.Schedule); len(s) > 0 && !bytes.Equal(s, []byte("[]")) {
 		sched, err := faults.Parse(s)
 		if err != nil {
 			return Config{}, 0, fmt.Errorf("%w: artifact schedule: %w", ErrBadConfig, err)
 		}
+		if cfg.Faults.Len() > 0 && !sameSchedule(cfg.Faults, sched) {
+			return Config{}, 0, bad("schedule", "differs from the config's faults (the artifact was edited; make them equal)")
+		}
 		cfg.Faults = sched
 	}
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
-		return Config{}, 0, fmt.Errorf("artifact: %w", err)
+		msg := strings.TrimPrefix(err.Error(), ErrBadConfig.Error()+": ")
+		return Config{}, 0, fmt.Errorf("%w: artifact config.%s", ErrBadConfig, msg)
+	}
+	if cfg.Scenario != "" {
+		sc, err := Lookup(cfg.Scenario)
+		if err != nil {
+			return Config{}, 0, bad("config.scenario", "%v", err)
+		}
+		if _, err := sc.Config(cfg.Lock); err != nil {
+			return Config{}, 0, bad("config.scenario", "%v", err)
+		}
+	}
+	if err := historyFits(a.History, cfg); err != nil {
+		return Config{}, 0, err
 	}
 	return cfg, a.Seed, nil
+}
+
+// sameSchedule reports whether two schedules encode alike.
+func sameSchedule(a, b faults.Schedule) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}
+
+// historyFits reports a history event that names a client or node the
+// config does not have: the history of another config.
+func historyFits(h histories.History, cfg Config) error {
+	nodes := map[string]bool{faults.Storage: true, "": true}
+	for i := 1; i <= cfg.Nodes; i++ {
+		nodes[faults.RedisNode(i)] = true
+	}
+	for i := 1; i <= cfg.Clients; i++ {
+		if cfg.Lock == "mutex" {
+			nodes["process"] = true
+		} else {
+			nodes[faults.ClientNode(i)] = true
+		}
+	}
+	for i, e := range h {
+		if e.Process > cfg.Clients {
+			return fmt.Errorf("%w: artifact history[%d].process: client %d, but the config has %d clients (lock %s)", ErrBadConfig, i, e.Process, cfg.Clients, cfg.Lock)
+		}
+		if !nodes[e.Node] {
+			return fmt.Errorf("%w: artifact history[%d].node: %q is not a node of the config (lock %s, %d clients, %d Redis nodes)", ErrBadConfig, i, e.Node, cfg.Lock, cfg.Clients, cfg.Nodes)
+		}
+	}
+	return nil
 }
 
 // VisualizeDirFor is the directory, under parent, that receives the

@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/locksim/locksim/faults"
@@ -107,7 +108,35 @@ func (c Config) defaultNodes() int {
 // ErrBadConfig is wrapped by every error of Validate.
 var ErrBadConfig = errors.New("bad config")
 
-// Validate reports the first field of c that cannot be run, naming it.
+// Ranges a run can honour. A TTL below MinTTL (MinRedlockTTL for redlock)
+// is shorter than a round trip to Redis, so that every lease is born expired
+// and clients spin; the longest TTL and spans keep every derived duration
+// (acquire timeout, drain, liveness bound) far from overflow and the run's
+// simulated horizon within MaxHorizon.
+const (
+	MinTTL        = time.Millisecond
+	MinRedlockTTL = 10 * time.Millisecond // above its drift allowance (2ms + 1%) plus a round trip
+	MaxTTL        = 24 * time.Hour
+	MaxDuration   = 24 * time.Hour
+	MaxSpan       = 100 * time.Hour // any other duration field
+	MaxHorizon    = 1000 * time.Hour
+	MinRetryDelay = time.Millisecond
+	MaxClients    = 64
+	MaxNodes      = 15
+)
+
+// minTTL is the shortest TTL lock can run with.
+func minTTL(lock string) time.Duration {
+	if lock == "redlock" {
+		return MinRedlockTTL
+	}
+	return MinTTL
+}
+
+// Validate reports the first field of c that cannot be run, naming it, in
+// one sentence with the range it must be in. It checks ranges before
+// anything derived from them, so that an overflow is reported at the field
+// that caused it.
 func (c Config) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrBadConfig, field, fmt.Sprintf(format, args...))
@@ -116,36 +145,99 @@ func (c Config) Validate() error {
 	for _, n := range locks.Names() {
 		known = known || n == c.Lock
 	}
+	span := func(field string, d Duration) error {
+		if d < 0 || d.D() > MaxSpan {
+			return bad(field, "%s is out of range [0, %s]", d, MaxSpan)
+		}
+		return nil
+	}
 	switch {
 	case !known:
 		return bad("lock", "unknown lock %q (want one of %v)", c.Lock, locks.Names())
-	case c.Clients < 1 || c.Clients > 64:
-		return bad("clients", "%d is out of range 1..64", c.Clients)
+	case c.Clients < 1 || c.Clients > MaxClients:
+		return bad("clients", "%d is out of range 1..%d", c.Clients, MaxClients)
 	case c.Lock == "mutex" && c.Nodes != 0:
 		return bad("nodes", "mutex uses no Redis node, got %d", c.Nodes)
-	case c.Lock != "mutex" && (c.Nodes < 1 || c.Nodes > 15):
-		return bad("nodes", "%d is out of range 1..15", c.Nodes)
+	case c.Lock != "mutex" && (c.Nodes < 1 || c.Nodes > MaxNodes):
+		return bad("nodes", "%d is out of range 1..%d", c.Nodes, MaxNodes)
 	case c.Lock != "redlock" && c.Lock != "mutex" && c.Nodes != 1:
 		return bad("nodes", "%s runs on one Redis node, got %d", c.Lock, c.Nodes)
-	case c.TTL <= 0:
-		return bad("ttl", "must be positive, got %s", c.TTL)
-	case c.Duration <= 0 || c.Duration.D() > 24*time.Hour:
-		return bad("duration", "%s is out of range (0, 24h]", c.Duration)
+	case c.TTL.D() < minTTL(c.Lock) || c.TTL.D() > MaxTTL:
+		return bad("ttl", "%s is out of range [%s, %s] for %s", c.TTL, minTTL(c.Lock), MaxTTL, c.Lock)
+	case c.Duration <= 0 || c.Duration.D() > MaxDuration:
+		return bad("duration", "%s is out of range (0, %s]", c.Duration, MaxDuration)
 	case c.Workload != Counter && c.Workload != Ledger:
 		return bad("workload", "unknown workload %q (want counter or ledger)", c.Workload)
 	case c.WorkMin < 0 || c.WorkMax < c.WorkMin:
 		return bad("work_max", "want 0 <= work_min <= work_max, got %s..%s", c.WorkMin, c.WorkMax)
-	case c.AcquireTimeout <= 0:
-		return bad("acquire_timeout", "must be positive, got %s", c.AcquireTimeout)
-	case c.Stagger < 0 || c.Pace < 0 || c.Margin < 0 || c.RetryDelay < 0:
-		return bad("stagger/pace/margin/retry_delay", "must not be negative")
-	case c.DriftFactor != nil && (*c.DriftFactor < 0 || *c.DriftFactor >= 1):
+	case c.AcquireTimeout <= 0 || c.AcquireTimeout.D() > MaxSpan:
+		return bad("acquire_timeout", "%s is out of range (0, %s]", c.AcquireTimeout, MaxSpan)
+	case c.RetryDelay != 0 && c.RetryDelay.D() < MinRetryDelay:
+		return bad("retry_delay", "%s is out of range [%s, %s] (or 0: the lock's own delay)", c.RetryDelay, MinRetryDelay, MaxSpan)
+	case c.DriftFactor != nil && !(*c.DriftFactor >= 0 && *c.DriftFactor < 1):
 		return bad("drift_factor", "%v is out of range [0, 1)", *c.DriftFactor)
+	}
+	for _, f := range []struct {
+		name string
+		d    Duration
+	}{{"work_min", c.WorkMin}, {"work_max", c.WorkMax}, {"stagger", c.Stagger}, {"pace", c.Pace}, {"margin", c.Margin}, {"retry_delay", c.RetryDelay}} {
+		if err := span(f.name, f.d); err != nil {
+			return err
+		}
+	}
+	if h, ok := c.horizon(); !ok || h > MaxHorizon {
+		return bad("duration", "the run plus its drain (%s plus a few acquire timeouts and TTLs) is longer than %s", c.Duration, MaxHorizon)
 	}
 	if err := faults.Validate(c.Faults, c.Topology()); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadConfig, err)
 	}
+	if err := faults.ValidateHorizon(c.Faults, c.Duration.D()); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadConfig, err)
+	}
 	return nil
+}
+
+// horizon is the simulated time a run of c may last: its duration, the
+// stagger and the drain, added with overflow checks.
+func (c Config) horizon() (time.Duration, bool) {
+	return addAll(c.Duration.D(), c.Stagger.D(), c.drainParts())
+}
+
+// addAll adds durations, reporting false on overflow or a negative part.
+func addAll(first time.Duration, rest ...any) (time.Duration, bool) {
+	sum := first
+	if sum < 0 {
+		return 0, false
+	}
+	var add func(v any) bool
+	add = func(v any) bool {
+		switch v := v.(type) {
+		case time.Duration:
+			if v < 0 || sum > math.MaxInt64-v {
+				return false
+			}
+			sum += v
+		case []time.Duration:
+			for _, d := range v {
+				if !add(d) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	for _, v := range rest {
+		if !add(v) {
+			return 0, false
+		}
+	}
+	return sum, true
+}
+
+// drainParts are the terms of drain (result.go), for overflow-checked sums.
+func (c Config) drainParts() []time.Duration {
+	a, s := c.AcquireTimeout.D(), c.storageTimeout()
+	return []time.Duration{a, a, s, s, c.WorkMax.D(), c.TTL.D()}
 }
 
 // Topology is the set of node names the run has, for fault schedules.

@@ -2,8 +2,8 @@ package scenario
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -55,7 +55,9 @@ type ExploreSummary struct {
 	// liveness violation, Unknown runs that no check found in violation
 	// and some could not decide (Result.Outcome); the rest were safe.
 	Unsafe, Stuck, Unknown int
-	// Failing lists the seeds with any violation, in order.
+	// Failing lists the first MaxFailingListed seeds with any violation,
+	// in order (the counts above cover them all), so that the summary does
+	// not grow with the number of seeds.
 	Failing []uint64
 	// TimeToFirst is the wall time from the start to the report of the
 	// first failing seed (0 when none failed).
@@ -63,6 +65,13 @@ type ExploreSummary struct {
 	// Wall is the wall time of the whole exploration.
 	Wall time.Duration
 }
+
+// MaxFailingListed bounds ExploreSummary.Failing.
+const MaxFailingListed = 1000
+
+// MaxSeeds bounds the seeds of one exploration: a million runs take days on
+// one machine; more is a mistake, or the work of many shards (--shard).
+const MaxSeeds = 1_000_000
 
 // Violations is the number of runs with a violation (safety or liveness).
 func (s ExploreSummary) Violations() int { return s.Unsafe + s.Stuck }
@@ -106,10 +115,17 @@ func (o ExploreOptions) ConfigFor(seed uint64) Config {
 // runs in progress; the summary then covers the runs reported. An invalid
 // Base gives an error wrapping ErrBadConfig before any run.
 func Explore(ctx context.Context, o ExploreOptions) (ExploreSummary, error) {
-	if o.Seeds < 1 {
-		return ExploreSummary{}, fmt.Errorf("%w: seeds: %d, want at least 1", ErrBadConfig, o.Seeds)
+	if o.Seeds < 1 || o.Seeds > MaxSeeds {
+		return ExploreSummary{}, fmt.Errorf("%w: seeds: %d is out of range 1..%d", ErrBadConfig, o.Seeds, MaxSeeds)
 	}
-	if err := o.ConfigFor(o.From).Validate(); err != nil {
+	if o.From > math.MaxUint64-uint64(o.Seeds)+1 {
+		return ExploreSummary{}, fmt.Errorf("%w: from: seeds %d.. would pass the largest seed", ErrBadConfig, o.From)
+	}
+	first := o.ConfigFor(o.From)
+	if err := first.Validate(); err != nil {
+		return ExploreSummary{}, err
+	}
+	if err := o.Options.budget().Fits(first); err != nil {
 		return ExploreSummary{}, err
 	}
 	jobs := max(o.Jobs, 1)
@@ -129,7 +145,9 @@ func Explore(ctx context.Context, o ExploreOptions) (ExploreSummary, error) {
 			if len(sum.Failing) == 0 {
 				sum.TimeToFirst = time.Since(start)
 			}
-			sum.Failing = append(sum.Failing, res.Seed)
+			if len(sum.Failing) < MaxFailingListed {
+				sum.Failing = append(sum.Failing, res.Seed)
+			}
 		}
 		if o.OnResult != nil {
 			o.OnResult(res)
@@ -196,7 +214,9 @@ func runOrdered(ctx context.Context, o ExploreOptions, jobs int, report func(*Re
 			want++
 			<-window
 			if p.err != nil {
-				firstErr = errors.Join(firstErr, p.err)
+				if firstErr == nil { // one error, not one per seed: memory stays flat
+					firstErr = p.err
+				}
 				continue
 			}
 			if firstErr == nil {

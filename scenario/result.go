@@ -58,6 +58,8 @@ type Options struct {
 	// the storage enforces fencing ("fenced"). A replay needs the same
 	// NewLock.
 	NewLock func(env locks.Env) (locks.Locker, error)
+	// Budget bounds what the run may consume (nil: DefaultBudget).
+	Budget *Budget
 }
 
 // Run simulates cfg with seed and checks the history. The same cfg and seed
@@ -73,11 +75,15 @@ func Run(cfg Config, seed uint64, opts Options) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	budget := opts.budget()
+	if err := budget.Fits(cfg); err != nil {
+		return nil, err
+	}
 	r := build(cfg, seed, opts.SimOptions...)
 	r.custom = opts.NewLock
 	defer r.w.Close()
 	r.w.At(cfg.Duration.D(), func() { r.stopping = true })
-	r.w.Run(cfg.Duration.D() + cfg.drain())
+	over := r.execute(cfg.Duration.D()+cfg.drain(), budget)
 	r.store.snapshot()
 
 	res := &Result{
@@ -85,6 +91,9 @@ func Run(cfg Config, seed uint64, opts Options) (*Result, error) {
 		TraceHash: r.w.TraceHash(), Stats: r.w.Stats(), Drained: r.w.InFlight() == 0,
 	}
 	res.Checks = model.CheckAll(res.History, cfg.checkOptions(opts, res.Drained))
+	if over != "" {
+		res.Checks = overBudget(res.Checks, over)
+	}
 	res.Verdict = model.Combine(res.Checks)
 	return res, nil
 }

@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/locksim/locksim/faults"
 	"github.com/locksim/locksim/histories"
@@ -163,4 +164,33 @@ func (r *run) observe(e sim.Event) {
 			}
 		}
 	}
+}
+
+// budgetSlice is how much simulated time runs between two checks of the
+// budget: short enough that a run over budget stops soon after, long
+// enough that the checks cost nothing. Stopping the world at a slice's end
+// and resuming it changes nothing it does (the scheduler only stops where
+// no task is runnable), so the trace is that of one uninterrupted run.
+const budgetSlice = time.Second
+
+// execute runs the world to end in slices, checking b after each; it
+// returns why it stopped early ("" if it did not).
+func (r *run) execute(end time.Duration, b Budget) string {
+	for t := min(budgetSlice, end); ; t = min(t+budgetSlice, end) {
+		r.w.Run(t)
+		if why := b.exceeded(r); why != "" {
+			return why
+		}
+		if t == end || r.w.Idle() {
+			return ""
+		}
+	}
+}
+
+// budget is the budget of a run with o.
+func (o Options) budget() Budget {
+	if o.Budget != nil {
+		return *o.Budget
+	}
+	return DefaultBudget
 }

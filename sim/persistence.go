@@ -70,8 +70,9 @@ func (p Persistence) surviving(log *writeLog, crashAt time.Duration) writeLog {
 		return log.prefix(log.Len())
 	case PersistEverysec:
 		cut := crashAt - EverysecWindow
+		// compaction kept in the tail every entry that may be after cut
 		n := log.Len()
-		for n > 0 && log.at(n-1) > cut {
+		for n > log.base() && log.at(n-1) > cut {
 			n--
 		}
 		return log.prefix(n)

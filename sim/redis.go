@@ -173,25 +173,26 @@ func newMiniredis(wall time.Time, seed int) *miniredis.Miniredis {
 	return m
 }
 
-// start makes a fresh miniredis and replays log into it.
+// start makes a fresh miniredis and replays log into it: its snapshot,
+// then its tail.
 func (rn *RedisNode) start(log writeLog) {
 	first := rn.node.WallNow()
-	n := log.Len()
-	if n > 0 {
-		first = log.entry(0).wall
-	}
-	rn.m = newMiniredis(first, int(rn.w.nodeStream(rn.node).Int64()))
-	peer := server.NewPeer(bufio.NewWriter(io.Discard))
-	last := first
-	for i := range n {
-		e := log.entry(i)
-		last = e.wall
-		rn.m.SetTime(e.wall)
-		if e.tick {
-			rn.m.DB(0)
-			continue
+	seed := int(rn.w.nodeStream(rn.node).Int64())
+	if log.snap != nil {
+		rn.m = log.snap.restore(seed)
+		first = log.snap.wall
+	} else {
+		if log.Len() > 0 {
+			first = log.entry(0).wall
 		}
-		rn.dispatch(peer, e.args) // fastpath.go
+		rn.m = newMiniredis(first, seed)
+	}
+	peer := server.NewPeer(bufio.NewWriter(io.Discard))
+	last := replayEntries(rn.m, &log, log.base(), log.Len(), func(args []string) {
+		rn.dispatch(peer, args) // fastpath.go
+	})
+	if log.Len() == log.base() {
+		last = first
 	}
 	rn.log = log
 	rn.lastSeen, rn.lastLogged = last, last
@@ -323,6 +324,9 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 		for _, f := range w.redisHooks {
 			f(c)
 		}
+	}
+	if !ci.readOnly {
+		rn.compactLog() // logsnapshot.go
 	}
 	return val, err
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"slices"
 	"time"
+	"unsafe"
 )
 
 // writeLog is a Redis node's write log, from which a restart replays what
@@ -19,10 +20,26 @@ import (
 // cycle and growth copied again and again, about a fifth of a simulated
 // SET NX PX. The first chunks start small, as most runs log a few thousand
 // commands.
+//
+// Old entries are compacted into a snapshot (logsnapshot.go): the log is
+// the snapshot's entries, then the tail held in recs. Entries keep their
+// numbers (Len counts the snapshot's too), so traces and events that report
+// a replay's length do not depend on compaction.
 type writeLog struct {
-	recs  [][]logRec // chunks of recChunk entries (the last may hold fewer)
-	n     int        // number of entries
+	recs  [][]logRec // chunks of recChunk tail entries (the last may hold fewer)
+	n     int        // number of entries, the snapshot's included
 	arena [][]byte   // chunks of encoded arguments; only the last one has room
+
+	snap      *logSnapshot // the first snap.n entries, if compacted; immutable
+	noCompact bool         // compaction met what a snapshot cannot hold
+}
+
+// base is the number of entries the snapshot replaces.
+func (l *writeLog) base() int {
+	if l.snap == nil {
+		return 0
+	}
+	return l.snap.n
 }
 
 const (
@@ -84,9 +101,9 @@ func (l *writeLog) addTick(wall time.Time, at time.Duration) {
 }
 
 func (l *writeLog) push(r logRec) {
-	if l.n%recChunk == 0 {
+	if t := l.n - l.base(); t%recChunk == 0 {
 		c := firstRecs
-		if l.n > 0 {
+		if t > 0 {
 			c = recChunk // the log is a long one
 		}
 		l.recs = append(l.recs, make([]logRec, 0, c))
@@ -96,12 +113,16 @@ func (l *writeLog) push(r logRec) {
 	l.n++
 }
 
-func (l *writeLog) rec(i int) *logRec { return &l.recs[i/recChunk][i%recChunk] }
+// rec returns tail entry i (numbered from the log's start: i >= base).
+func (l *writeLog) rec(i int) *logRec {
+	i -= l.base()
+	return &l.recs[i/recChunk][i%recChunk]
+}
 
-// at returns the true time entry i ran.
+// at returns the true time entry i (of the tail) ran.
 func (l *writeLog) at(i int) time.Duration { return l.rec(i).at }
 
-// entry decodes entry i; its arguments are fresh strings.
+// entry decodes entry i of the tail; its arguments are fresh strings.
 func (l *writeLog) entry(i int) logEntry {
 	r := l.rec(i)
 	e := logEntry{wall: Epoch.Add(r.wall), at: r.at, tick: r.tick}
@@ -120,17 +141,22 @@ func (l *writeLog) entry(i int) logEntry {
 	return e
 }
 
-// prefix returns the log of its first n entries. It shares what it can
-// with l; appending to either never changes the other.
+// prefix returns the log of its first n entries (n >= base: the snapshot
+// is in every log a restart keeps). It shares what it can with l; appending
+// to either never changes the other.
 func (l *writeLog) prefix(n int) writeLog {
-	p := writeLog{n: n}
-	full := n / recChunk
+	p := writeLog{n: n, snap: l.snap, noCompact: l.noCompact}
+	t := n - l.base()
+	if t < 0 {
+		panic("sim: a write-log prefix shorter than its snapshot")
+	}
+	full := t / recChunk
 	p.recs = l.recs[:full:full]
-	if rest := n % recChunk; rest > 0 {
+	if rest := t % recChunk; rest > 0 {
 		p.recs = append(p.recs, slices.Clone(l.recs[full][:rest]))
 	}
 	chunk, end := -1, 0
-	for i := n - 1; i >= 0; i-- { // the last command's arguments end the arena
+	for i := n - 1; i >= p.base(); i-- { // the last command's arguments end the arena
 		if r := p.rec(i); !r.tick {
 			chunk, end = int(r.chunk), int(r.end)
 			break
@@ -145,6 +171,21 @@ func (l *writeLog) prefix(n int) writeLog {
 	return p
 }
 
+// dropBefore replaces entries before k by s, their snapshot: the tail is
+// copied, so the memory of the dropped entries is freed.
+func (l *writeLog) dropBefore(k int, s *logSnapshot) {
+	tail := writeLog{n: k, snap: s}
+	for i := k; i < l.n; i++ {
+		e := l.entry(i)
+		if e.tick {
+			tail.addTick(e.wall, e.at)
+		} else {
+			tail.add(e.args, e.wall, e.at)
+		}
+	}
+	*l = tail
+}
+
 // uvarintLen is the length of binary.AppendUvarint's encoding of v.
 func uvarintLen(v uint64) int {
 	n := 1
@@ -154,3 +195,28 @@ func uvarintLen(v uint64) int {
 	}
 	return n
 }
+
+// bytes estimates the memory the log holds: its tail's entries and
+// arguments, and its snapshot.
+func (l *writeLog) bytes() int64 {
+	n := int64(l.n-l.base()) * int64(unsafe.Sizeof(logRec{}))
+	if l.snap != nil {
+		for _, k := range l.snap.keys {
+			n += int64(len(k.key) + len(k.value) + 64)
+			for _, h := range k.hash {
+				n += int64(len(h) + 16)
+			}
+		}
+		for _, b := range l.snap.scripts {
+			n += int64(len(b))
+		}
+	}
+	for _, a := range l.arena {
+		n += int64(cap(a))
+	}
+	return n
+}
+
+// LogBytes estimates the memory the node's write log holds, for a run's
+// resource budget.
+func (rn *RedisNode) LogBytes() int64 { return rn.log.bytes() }

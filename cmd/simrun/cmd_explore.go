@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/locksim/locksim/model"
 	"github.com/locksim/locksim/scenario"
@@ -24,8 +26,10 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	switch {
 	case len(pos) > 0:
 		return 0, badInput("unexpected argument %q (explore takes only flags)", pos[0])
-	case *seeds < 1:
-		return 0, badInput("--seeds: %d, want at least 1", *seeds)
+	case *seeds < 1 || *seeds > scenario.MaxSeeds:
+		return 0, badInput("--seeds: %d is out of range 1..%d (split larger explorations into shards)", *seeds, scenario.MaxSeeds)
+	case *from < 1 || *from-1 > math.MaxUint64-uint64(*seeds):
+		return 0, badInput("--from: %d is out of range 1..%d for %d seeds", *from, uint64(math.MaxUint64)-uint64(*seeds)+1, *seeds)
 	case *jobs < 1 || *jobs > 256:
 		return 0, badInput("--jobs: %d is out of range 1..256", *jobs)
 	case *keep < 0:
@@ -34,6 +38,9 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	cfg, err := cf.config()
 	if err != nil {
 		return 0, err
+	}
+	if err := scenario.DefaultBudget.Fits(cfg); err != nil {
+		return 0, cf.configError(err) // before any output: it could never run
 	}
 	defer useCores(*jobs)()
 	mode := "no faults"
@@ -81,6 +88,9 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	sum, err := scenario.Explore(context.Background(), opts)
 	prog.done()
+	if errors.Is(err, scenario.ErrBadConfig) {
+		return 0, cf.configError(err)
+	}
 	if err != nil {
 		return 0, err
 	}

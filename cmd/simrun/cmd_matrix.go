@@ -31,8 +31,8 @@ func cmdMatrix(args []string, stdout, stderr io.Writer) (int, error) {
 	switch {
 	case len(pos) > 0:
 		return 0, badInput("unexpected argument %q (matrix takes only flags)", pos[0])
-	case *seeds < 1:
-		return 0, badInput("--seeds: %d, want at least 1", *seeds)
+	case *seeds < 1 || *seeds > scenario.MaxSeeds:
+		return 0, badInput("--seeds: %d is out of range 1..%d", *seeds, scenario.MaxSeeds)
 	case *jobs < 1 || *jobs > 256:
 		return 0, badInput("--jobs: %d is out of range 1..256", *jobs)
 	case *from < 1:

@@ -24,6 +24,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, err
 	}
 	opts := scenario.Options{VisualizeDir: scenario.VisualizeDirFor(*out, cfg, seed)}
+	limitMemory()
 	defer useCores(1)()
 	res, err := scenario.Replay(a, opts)
 	var nd *scenario.NondeterminismError

@@ -69,10 +69,18 @@ func (c *configFlags) config() (scenario.Config, error) {
 		}
 	}
 	given := set(c.fs)
+	// A zero given on the command line is refused, never read as "the
+	// default" (a Config's zero fields are).
 	if given["clients"] {
+		if c.clients < 1 || c.clients > scenario.MaxClients {
+			return scenario.Config{}, badInput("--clients: %d is out of range 1..%d", c.clients, scenario.MaxClients)
+		}
 		cfg.Clients = c.clients
 	}
 	if given["nodes"] {
+		if c.nodes < 1 && c.lock != "mutex" || c.nodes > scenario.MaxNodes {
+			return scenario.Config{}, badInput("--nodes: %d is out of range 1..%d", c.nodes, scenario.MaxNodes)
+		}
 		cfg.Nodes = c.nodes
 	}
 	if given["ttl"] {
@@ -123,7 +131,7 @@ func (c *configFlags) configError(err error) error {
 	msg := strings.TrimPrefix(err.Error(), scenario.ErrBadConfig.Error()+": ")
 	field, rest, _ := strings.Cut(msg, ": ")
 	switch field {
-	case "lock", "clients", "nodes", "ttl", "duration", "workload":
+	case "lock", "clients", "nodes", "ttl", "duration", "workload", "seeds", "from":
 		return badInput("--%s: %s", field, rest)
 	}
 	switch {

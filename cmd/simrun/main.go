@@ -54,7 +54,10 @@ func commands() []command {
 func run(args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "simrun: internal error: %v\n", r)
+			// a bug, not bad input; still one line, without the task's
+			// stack that a simulator panic carries.
+			msg, _, _ := strings.Cut(fmt.Sprint(r), "\n")
+			fmt.Fprintf(stderr, "simrun: internal error (a bug, please report it): %s\n", msg)
 			code = exitBadInput
 		}
 	}()
