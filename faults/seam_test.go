@@ -91,3 +91,44 @@ func TestSeamTriggerValidation(t *testing.T) {
 		require.NoError(t, Validate(pause(with(func(tr *Trigger) { tr.Seam = seam })), topo), seam)
 	}
 }
+
+// Random aims some pauses, crashes and clock steps at a client's seam
+// calls inside Lock and Unlock: on acquire or release invokes, at one of
+// the first few calls, acquires more often, every kind of call drawn.
+func TestRandomDrawsSeamTriggers(t *testing.T) {
+	topo := Topology{Clients: 3, Redis: 5}
+	perKind := map[Kind]int{}
+	perSeam := map[Seam]int{}
+	perOp := map[Op]int{}
+	timed := 0
+	for seed := range uint64(400) {
+		s := Random(seeded(seed), topo, time.Minute, 2*time.Second)
+		for _, f := range s.Faults {
+			if f.When == nil {
+				timed++
+				continue
+			}
+			if f.When.Seam == "" {
+				continue
+			}
+			tr := f.When
+			perKind[f.Kind]++
+			perSeam[tr.Seam]++
+			perOp[tr.Op]++
+			assert.Equal(t, PhaseInvoke, tr.Phase)
+			assert.Equal(t, Holder, f.Node)
+			assert.Zero(t, tr.After)
+			assert.GreaterOrEqual(t, tr.Call, 1)
+			assert.LessOrEqual(t, tr.Call, 3, "small k: inside the lock's call")
+		}
+	}
+	for _, k := range []Kind{Pause, Crash, ClockStep} {
+		assert.Greater(t, perKind[k], 20, "seam-aimed %s", k)
+	}
+	for _, seam := range Seams {
+		assert.Greater(t, perSeam[seam], 5, "seam %s", seam)
+	}
+	assert.Greater(t, perOp[OpAcquire], 2*perOp[OpRelease], "weighted toward acquires")
+	assert.Greater(t, perOp[OpRelease], 10)
+	assert.Greater(t, timed, 10*len(perKind)*20, "timed faults stay the bulk")
+}
