@@ -48,6 +48,18 @@
 //	  {"kind": "clock-drift", "at": "0s", "node": "redis-3", "ppm": 50000}
 //	]}
 //
+// A trigger with "seam" fires inside the lock's own code instead: the
+// event only arms it, and the fault fires at the call-th (default 1st)
+// seam call of that kind the event's client makes after it: "now" (a
+// clock read), "sleep", "do-sent" and "do-replied" (a Redis command
+// leaving, its reply arriving), "go" and "wait" (a fan-out), "mutex-lock".
+// The call goes on after the fault, so a pause at "now" makes that very
+// read return the paused time. Redlock reads the clock before its acquire
+// round and again right after it, for the validity check; a pause between
+// the two is
+//
+//	{"kind": "pause", "when": {"op": "acquire", "phase": "invoke", "client": 1, "seam": "now", "call": 2}, "node": "holder", "for": "4s"}
+//
 // Faults due at the same virtual time apply in the order listed.
 //
 // # Usage

@@ -95,6 +95,13 @@ func GenFault(topo Topology, horizon, ttl time.Duration, kinds ...Kind) *rapid.G
 				After:      after,
 				Until:      active - after - f.For,
 			})
+			if rapid.Bool().Draw(t, "at-seam") {
+				// fire inside a seam call after the event instead
+				f.When.Until += f.When.After
+				f.When.After = 0
+				f.When.Seam = rapid.SampledFrom(Seams).Draw(t, "seam")
+				f.When.Call = rapid.IntRange(1, 4).Draw(t, "call")
+			}
 		} else {
 			f.At = time.Duration(rapid.Int64Range(0, int64((active-f.For)/time.Millisecond)).Draw(t, "at")) * time.Millisecond
 		}

@@ -49,6 +49,8 @@ type wireTrigger struct {
 	Occurrence int    `json:"occurrence,omitempty"`
 	After      string `json:"after,omitempty"`
 	Until      string `json:"until,omitempty"`
+	Seam       Seam   `json:"seam,omitempty"`
+	Call       int    `json:"call,omitempty"`
 }
 
 type wireSchedule struct {
@@ -77,6 +79,7 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 		w.When = &wireTrigger{
 			Op: tr.Op, Phase: tr.Phase, Client: tr.Client, Occurrence: tr.Occurrence,
 			After: durString(tr.After), Until: durString(tr.Until),
+			Seam: tr.Seam, Call: tr.Call,
 		}
 	}
 	return json.Marshal(w)
@@ -172,6 +175,7 @@ func decodeFault(data []byte, path string) (Fault, error) {
 		f.When = &Trigger{
 			Op: w.When.Op, Phase: w.When.Phase, Client: w.When.Client, Occurrence: w.When.Occurrence,
 			After: dur("when.after", w.When.After), Until: dur("when.until", w.When.Until),
+			Seam: w.When.Seam, Call: w.When.Call,
 		}
 		if err == nil && w.At != "" {
 			err = fieldErr(path+".at", "cannot be used with when")

@@ -31,6 +31,7 @@ func everyKind() Schedule {
 		{Kind: ClockDrift, At: 0, Node: "redis-3", Rate: 0.05, For: 20 * time.Second},
 		{Kind: ClockStep, At: 16 * time.Second, Node: "redis-1", Step: -2 * time.Second},
 		{Kind: Restart, At: 17 * time.Second, Node: "redis-*", Persistence: PersistNone},
+		{Kind: Pause, When: &Trigger{Op: OpAcquire, Phase: PhaseInvoke, Client: 1, Seam: SeamNow, Call: 2}, Node: Holder, For: 4 * time.Second},
 	}}
 }
 

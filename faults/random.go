@@ -122,6 +122,9 @@ func (g *randGen) fault(k Kind, severe bool) (Fault, bool) {
 	switch k {
 	case Pause:
 		if g.topo.Clients > 0 && g.r.IntN(3) == 0 {
+			if g.r.IntN(2) == 0 {
+				return g.seamFault(Pause, severe)
+			}
 			return g.aimedPause(severe)
 		}
 		n, ok := g.node()
@@ -131,6 +134,9 @@ func (g *randGen) fault(k Kind, severe bool) (Fault, bool) {
 		at, d := g.span(lo, hi)
 		return Fault{Kind: Pause, At: at, Node: n, For: d}, true
 	case Crash:
+		if g.topo.Clients > 0 && g.r.IntN(4) == 0 {
+			return g.seamFault(Crash, severe)
+		}
 		n, ok := g.node()
 		if !ok {
 			return Fault{}, false
@@ -204,20 +210,88 @@ func (g *randGen) fault(k Kind, severe bool) (Fault, bool) {
 		}
 		return Fault{Kind: ClockDrift, At: at, Node: n, For: d, Rate: float64(ppm) / 1e6}, true
 	case ClockStep:
+		if g.topo.Clients > 0 && g.r.IntN(4) == 0 {
+			return g.seamFault(ClockStep, severe)
+		}
 		n, ok := g.node()
 		if !ok {
 			return Fault{}, false
 		}
-		step := g.dur(ttl/10, ttl/2)
-		if severe {
-			step = g.dur(ttl/2, 3*ttl)
-		}
-		if g.r.IntN(2) == 0 {
-			step = -step
-		}
-		return Fault{Kind: ClockStep, At: g.dur(0, g.active), Node: n, Step: step}, true
+		return Fault{Kind: ClockStep, At: g.dur(0, g.active), Node: n, Step: g.step(severe)}, true
 	}
 	return Fault{}, false
+}
+
+// step is a clock step, forward or back.
+func (g *randGen) step(severe bool) time.Duration {
+	step := g.dur(g.ttl/10, g.ttl/2)
+	if severe {
+		step = g.dur(g.ttl/2, 3*g.ttl)
+	}
+	if g.r.IntN(2) == 0 {
+		step = -step
+	}
+	return step
+}
+
+// seamWeights weighs the seam calls a random seam trigger counts: reading
+// the clock most (it decides validities), then the commands' sends and
+// replies, the rest once.
+var seamWeights = []struct {
+	seam   Seam
+	weight int
+}{
+	{SeamNow, 3}, {SeamDoSent, 2}, {SeamDoReplied, 2},
+	{SeamSleep, 1}, {SeamGo, 1}, {SeamWait, 1}, {SeamMutexLock, 1},
+}
+
+// seamFault aims a pause, crash or clock step of a client inside its lock
+// code: at one of the first few seam calls of a kind after the client sends
+// an acquire (three times in four) or a release, so that it lands between
+// two steps of Lock or Unlock, where no timed fault can aim. It ends
+// within the active phase.
+func (g *randGen) seamFault(k Kind, severe bool) (Fault, bool) {
+	op := OpAcquire
+	if g.r.IntN(4) == 0 {
+		op = OpRelease
+	}
+	total := 0
+	for _, w := range seamWeights {
+		total += w.weight
+	}
+	pick := g.r.IntN(total)
+	var seam Seam
+	for _, w := range seamWeights {
+		if pick < w.weight {
+			seam = w.seam
+			break
+		}
+		pick -= w.weight
+	}
+	tr := Trigger{Op: op, Phase: PhaseInvoke, Occurrence: 1 + g.r.IntN(3), Seam: seam, Call: 1 + g.r.IntN(3)}
+	var f Fault
+	switch k {
+	case Pause:
+		f = Fault{Kind: Pause, Node: Holder, For: g.dur(g.ttl/2, g.ttl)}
+		if severe {
+			f.For = g.dur(g.ttl, 3*g.ttl)
+		}
+	case Crash:
+		lo, hi := g.ttl/4, g.ttl
+		if severe {
+			lo, hi = g.ttl/2, 4*g.ttl
+		}
+		f = Fault{Kind: Crash, Node: Holder, For: g.dur(lo, hi)}
+	case ClockStep:
+		f = Fault{Kind: ClockStep, Node: Holder, Step: g.step(severe)}
+	default:
+		return Fault{}, false
+	}
+	tr.Until = g.active - f.For
+	if tr.Until < time.Millisecond {
+		return Fault{}, false
+	}
+	return f.On(tr), true
 }
 
 // link picks two distinct nodes.

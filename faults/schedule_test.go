@@ -9,7 +9,7 @@ import (
 
 func TestString(t *testing.T) {
 	assert.Equal(t, "no faults", Schedule{}.String())
-	want := `14 faults:
+	want := `15 faults:
   1. when the 1st acquire of client-2 returns ok, +10ms: pause holder for 5s
   2. when the 1st write of any client is sent (before 30s): pause client-1 for 1.5s
   3. at 1s: crash redis-2, restart after 3s (persistence everysec)
@@ -23,7 +23,8 @@ func TestString(t *testing.T) {
   11. at 14s: delay messages redis-3 -> client-2 by 2.5s for 2s
   12. at 0s: clock of redis-3 runs 5% fast for 20s
   13. at 16s: step the wall clock of redis-1 by -2s
-  14. at 17s: restart redis-* (persistence none)`
+  14. at 17s: restart redis-* (persistence none)
+  15. when the 2nd now of client-1 after its 1st acquire is sent: pause holder for 4s`
 	assert.Equal(t, want, everyKind().String())
 	assert.Equal(t, "the 2nd release of client-1 returns ok", Trigger{Op: OpRelease, Phase: PhaseOK, Client: 1, Occurrence: 2}.String())
 	assert.Equal(t, "at 0s: clock of redis-1 runs 200 ppm slow for ever", Fault{Kind: ClockDrift, Node: "redis-1", Rate: -200e-6}.String())

@@ -11,8 +11,9 @@ import (
 // and B only loses nodes when neither side names a pattern); then, fault
 // by fault, At and trigger offsets halved, For, Delay and Step halved (not
 // below 1ms, so a timed fault never turns permanent), rates halved (loss
-// not below 1%, drift not below 1 ppm), and an occurrence after the first
-// halved. Every candidate is Smaller than s, and a candidate of a schedule
+// not below 1%, drift not below 1 ppm), an occurrence after the first
+// halved, a seam trigger's seam call dropped (it fires at its event) and a
+// seam call after the first halved. Every candidate is Smaller than s, and a candidate of a schedule
 // valid for a topology is valid for it too. No candidate shares memory
 // with s.
 func (s Schedule) Shrink() []Schedule {
@@ -63,18 +64,26 @@ func (s Schedule) Shrink() []Schedule {
 		if f.When != nil && f.When.Nth() > 1 {
 			with(i, func(g *Fault) { g.When.Occurrence = g.When.Nth() / 2 })
 		}
+		if f.When != nil && f.When.Seam != "" {
+			with(i, func(g *Fault) { g.When.Seam, g.When.Call = "", 0 })
+			if f.When.NthCall() > 1 {
+				with(i, func(g *Fault) { g.When.Call = g.When.NthCall() / 2 })
+			}
+		}
 	}
 	return out
 }
 
 // size is the order Shrink descends: fewer faults first, then fewer nodes
 // named in partitions, then less time, then smaller rates, then earlier
-// occurrences, compared in that order.
+// occurrences, then fewer seam triggers, then earlier seam calls, compared
+// in that order.
 type size struct {
 	faults, nodes int
 	time          time.Duration
 	rates         float64
 	occurrences   int
+	seams, calls  int
 }
 
 func (s Schedule) size() size {
@@ -87,6 +96,10 @@ func (s Schedule) size() size {
 		if f.When != nil {
 			z.time += f.When.After
 			z.occurrences += f.When.Nth()
+			if f.When.Seam != "" {
+				z.seams++
+				z.calls += f.When.NthCall()
+			}
 		}
 	}
 	return z
@@ -95,7 +108,8 @@ func (s Schedule) size() size {
 // Smaller reports whether s comes strictly before t in the order Shrink
 // descends: fewer faults; at equal count, fewer nodes named in partitions;
 // then less total time (at, for, delay, |step|, trigger offsets); then
-// smaller total rates; then earlier trigger occurrences.
+// smaller total rates; then earlier trigger occurrences; then fewer seam
+// triggers; then earlier seam calls.
 func (s Schedule) Smaller(t Schedule) bool {
 	a, b := s.size(), t.size()
 	switch {
@@ -107,6 +121,10 @@ func (s Schedule) Smaller(t Schedule) bool {
 		return a.time < b.time
 	case a.rates != b.rates:
 		return a.rates < b.rates
+	case a.occurrences != b.occurrences:
+		return a.occurrences < b.occurrences
+	case a.seams != b.seams:
+		return a.seams < b.seams
 	}
-	return a.occurrences < b.occurrences
+	return a.calls < b.calls
 }

@@ -71,3 +71,24 @@ func TestShrinkTerminates(t *testing.T) {
 	}
 	assert.Equal(t, 0, s.Len())
 }
+
+// A seam trigger shrinks to an earlier call and to a plain trigger on its
+// event.
+func TestShrinkSeamTrigger(t *testing.T) {
+	tr := &Trigger{Op: OpAcquire, Phase: PhaseInvoke, Client: 1, Seam: SeamDoReplied, Call: 4}
+	s := Schedule{Faults: []Fault{{Kind: Pause, Node: Holder, For: time.Second, When: tr}}}
+	checkCandidates(t, s, Topology{Clients: 2, Redis: 3})
+	var whens []Trigger
+	for _, c := range s.Shrink() {
+		if c.Len() == 1 && c.Faults[0].For == time.Second {
+			whens = append(whens, *c.Faults[0].When)
+		}
+	}
+	assert.Equal(t, []Trigger{
+		{Op: OpAcquire, Phase: PhaseInvoke, Client: 1},
+		{Op: OpAcquire, Phase: PhaseInvoke, Client: 1, Seam: SeamDoReplied, Call: 2},
+	}, whens)
+	plain := Schedule{Faults: []Fault{{Kind: Pause, Node: Holder, For: time.Second, When: &Trigger{Op: OpAcquire, Phase: PhaseInvoke, Client: 1}}}}
+	assert.True(t, plain.Smaller(s), "a plain trigger is smaller than a seam one")
+	assert.False(t, s.Smaller(plain))
+}

@@ -162,7 +162,36 @@ func validateTrigger(tr Trigger, p string, topo *Topology) error {
 			return fieldErr(p+"."+d.name, "must not be negative")
 		}
 	}
+	return validateSeam(tr, p)
+}
+
+// validateSeam checks the seam part of a trigger: a known kind of call, a
+// count only with it, and no delay after the event.
+func validateSeam(tr Trigger, p string) error {
+	if tr.Seam == "" {
+		if tr.Call != 0 {
+			return fieldErr(p+".call", "needs seam, the kind of call to count (want %s)", seamList())
+		}
+		return nil
+	}
+	if !slices.Contains(Seams, tr.Seam) {
+		return fieldErr(p+".seam", "unknown seam call %q (want %s)", tr.Seam, seamList())
+	}
+	if tr.Call < 0 {
+		return fieldErr(p+".call", "must not be negative (0 means the first call)")
+	}
+	if tr.After != 0 {
+		return fieldErr(p+".after", "cannot be used with seam (the fault fires at the call itself)")
+	}
 	return nil
+}
+
+func seamList() string {
+	names := make([]string, len(Seams))
+	for i, s := range Seams {
+		names[i] = string(s)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // checkNode checks one node name or pattern.

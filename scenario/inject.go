@@ -44,6 +44,7 @@ type injector struct {
 	counts []int           // matching events seen, per triggered fault
 	fired  []time.Duration // start time per fault; -1 while not started
 	active []activeFault   // faults started and not yet ended, in start order
+	seams  *seamTriggers   // the triggers that fire at a seam call; nil if none
 }
 
 // activeFault is a started fault that lasts, with the world's nodes and
@@ -82,6 +83,7 @@ func newInjector(r *run, s faults.Schedule) *injector {
 			r.w.At(f.At, func() { in.start(i, "") })
 		}
 	}
+	in.seams = newSeamTriggers(in, s)
 	return in
 }
 
@@ -112,6 +114,10 @@ func (in *injector) watch(e histories.Event) {
 		}
 		in.counts[i] = -1 // a trigger fires once
 		holder := faults.ClientNode(e.Process)
+		if tr.Seam != "" {
+			in.seams.arm(i, e.Process) // fires at a seam call to come
+			continue
+		}
 		if tr.After == 0 {
 			in.start(i, holder)
 			continue

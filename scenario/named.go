@@ -292,7 +292,7 @@ func Scenarios() []Named {
 			Expect: redisLocks(Stuck, Unsafe, Safe, Safe, map[string]string{
 				"setnx":   "no TTL: the paused client's SETNX lands, but its command has timed out by the time it resumes; it retries against its own orphaned key, which nobody ever deletes",
 				"lua":     "the holder trusts a lease that expired while it was paused",
-				"redlock": "the validity check refuses it", "fenced": "tokens",
+				"redlock": "the round timeout refuses it: the paused client's commands time out before their replies reach it, so no node counts as granted", "fenced": "tokens",
 			}),
 			config: func(lock string) Config {
 				c := base(lock)

@@ -39,6 +39,13 @@
 // SetGlobalLoss, SetExtraDelay, SetLatency, SetDrift, StepWall. Every fault
 // is traced and reported to OnEvent observers.
 //
+// OnSeamCall sees every seam call of every task (Now, Sleep, a Redis
+// command sent and its reply returned, Group.Go, Group.Wait, Mutex.Lock)
+// inside the call, before it does its work, and may fault the world
+// there: a pause or crash of the caller's node holds or unwinds the call
+// at that point, and a clock step is read by it. That is how a fault lands
+// between two steps of a lock's own code.
+//
 // # Redis nodes
 //
 // A Redis node executes each command atomically when it arrives, against

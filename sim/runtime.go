@@ -29,7 +29,11 @@ func (rt *Runtime) TaskName() string { return rt.w.enter().name }
 
 // Now returns the node's wall clock.
 func (rt *Runtime) Now() time.Time {
-	t := rt.w.enter()
+	w := rt.w
+	t := w.enter()
+	if w.seamHook != nil {
+		w.seam(t, SeamNow)
+	}
 	return t.node.WallNow()
 }
 
@@ -43,6 +47,9 @@ func (rt *Runtime) Mono() time.Duration {
 func (rt *Runtime) Sleep(ctx context.Context, d time.Duration) error {
 	w := rt.w
 	t := w.enter()
+	if w.seamHook != nil {
+		w.seam(t, SeamSleep)
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -122,6 +129,9 @@ type Group struct {
 func (g *Group) Go(f func()) {
 	w := g.w
 	t := w.enter()
+	if w.seamHook != nil {
+		w.seam(t, SeamGo)
+	}
 	g.n++
 	g.seq++
 	if t.goName == "" {
@@ -143,6 +153,9 @@ func (g *Group) done() {
 // Wait blocks until every function started with Go has returned.
 func (g *Group) Wait() {
 	t := g.w.enter()
+	if g.w.seamHook != nil {
+		g.w.seam(t, SeamWait)
+	}
 	if g.n == 0 {
 		return
 	}
@@ -162,6 +175,9 @@ type Mutex struct {
 // Lock takes the mutex, or returns ctx.Err() once ctx is done.
 func (m *Mutex) Lock(ctx context.Context) error {
 	t := m.w.enter()
+	if m.w.seamHook != nil {
+		m.w.seam(t, SeamMutexLock)
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}

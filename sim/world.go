@@ -27,6 +27,8 @@ type World struct {
 	// latencyHook sees every latency drawn and returns the one to use.
 	pickHook    func(runnable []*task, i int) int
 	latencyHook func(id uint64, d time.Duration) time.Duration
+	// seamHook sees every seam call (OnSeamCall, seamcall.go).
+	seamHook func(SeamCall)
 
 	timers   timerHeap
 	runnable []*task
