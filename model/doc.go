@@ -17,7 +17,8 @@
 //   - CheckResourceLinearizable: the counter or ledger, each critical
 //     section one operation, is linearizable (porcupine, per key).
 //   - CheckLockLinearizable: acquires, releases, extends and recorded
-//     expiries are linearizable against a lease mutex that knows the owner.
+//     expiries are linearizable against a lease mutex that knows its holder
+//     (an acquisition, not a lock value).
 //   - CheckFencing: tokens accepted by the storage strictly increase
 //     across holders.
 //   - CheckLiveness: after the last fault healed, each lock is acquired
