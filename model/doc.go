@@ -21,6 +21,8 @@
 //     (an acquisition, not a lock value).
 //   - CheckFencing: tokens accepted by the storage strictly increase
 //     across holders.
+//   - CheckFencingOrder: tokens rise in the order the lock was granted, as
+//     the history shows it (grants whose order is not known are skipped).
 //   - CheckLiveness: after the last fault healed, each lock is acquired
 //     within a bound; a lock whose holder crashed is reported stuck.
 //   - CheckLedgerConservation: money is neither made nor lost, and no
