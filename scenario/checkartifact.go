@@ -52,9 +52,9 @@ func CheckArtifact(t testing.TB, path string, newLock func(env locks.Env) (locks
 	return res
 }
 
-// goIdent is a Go function name as a test can write it: ident or
-// pkg.ident, not a closure ("func1") or a method value ("-fm").
-var goIdent = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$`)
+// goIdent is a top-level Go function's name, as a test can write it: not
+// a closure ("F.func1") or a method value ("(*T).M-fm").
+var goIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // funcName is how code in package caller (an import path) names f, or
 // "yourConstructor" when f has no name a test can write (a closure).
@@ -64,14 +64,11 @@ func funcName(f any, caller string) string {
 		return "yourConstructor"
 	}
 	pkg, name := splitFuncName(fn.Name())
-	if pkg == caller {
-		pkg = ""
-	}
-	if pkg != "" {
-		name = pkg[strings.LastIndex(pkg, "/")+1:] + "." + name
-	}
 	if !goIdent.MatchString(name) {
 		return "yourConstructor"
+	}
+	if pkg != caller {
+		name = pkg[strings.LastIndex(pkg, "/")+1:] + "." + name
 	}
 	return name
 }
@@ -87,16 +84,22 @@ func splitFuncName(full string) (pkg, name string) {
 	return full[:slash+1+dot], full[slash+1+dot+1:]
 }
 
-// callerPackage is the package of the first caller outside this package:
-// the user's test, whose own functions need no qualifier.
+// callerPackage is the package of the code that called Verify (directly
+// or through Check): the user's test, whose own functions need no
+// qualifier.
 func callerPackage() string {
 	self, _ := splitFuncName(runtime.FuncForPC(reflect.ValueOf(Verify).Pointer()).Name())
-	pcs := make([]uintptr, 16)
-	n := runtime.Callers(2, pcs)
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(1, pcs)
 	frames := runtime.CallersFrames(pcs[:n])
+	seen := false
 	for {
 		fr, more := frames.Next()
-		if pkg, _ := splitFuncName(fr.Function); pkg != self && pkg != "" {
+		switch {
+		case fr.Function == self+".Verify":
+			seen = true
+		case seen && fr.Function != self+".Check":
+			pkg, _ := splitFuncName(fr.Function)
 			return pkg
 		}
 		if !more {
