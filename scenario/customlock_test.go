@@ -125,10 +125,14 @@ type recordingTB struct {
 	errors, fatals, logs []string
 }
 
-func (r *recordingTB) Helper()                     {}
-func (r *recordingTB) Errorf(f string, args ...any) { r.errors = append(r.errors, fmt.Sprintf(f, args...)) }
-func (r *recordingTB) Fatalf(f string, args ...any) { r.fatals = append(r.fatals, fmt.Sprintf(f, args...)) }
-func (r *recordingTB) Logf(f string, args ...any)   { r.logs = append(r.logs, fmt.Sprintf(f, args...)) }
+func (r *recordingTB) Helper() {}
+func (r *recordingTB) Errorf(f string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(f, args...))
+}
+func (r *recordingTB) Fatalf(f string, args ...any) {
+	r.fatals = append(r.fatals, fmt.Sprintf(f, args...))
+}
+func (r *recordingTB) Logf(f string, args ...any) { r.logs = append(r.logs, fmt.Sprintf(f, args...)) }
 
 func TestSpecReplayLineReplays(t *testing.T) {
 	rep, err := Verify(Spec{Like: "lua", New: luaFromEnv, Name: "mine", Scenario: "gc-pause", Seeds: 1, Out: t.TempDir()})
