@@ -218,3 +218,41 @@ func TestSpecReach(t *testing.T) {
 		require.ErrorIs(t, err, ErrBadConfig)
 	}
 }
+
+// clockTokenLock is a fenced lock whose token is the client's wall clock
+// (ms) instead of INCR: a bug the storage alone cannot see.
+type clockTokenLock struct {
+	locks.Locker
+	rt locks.Runtime
+}
+
+func (l clockTokenLock) Lock(ctx context.Context) (locks.Lease, error) {
+	lease, err := l.Locker.Lock(ctx)
+	if err == nil {
+		lease.Token, lease.Fenced = l.rt.Now().UnixMilli(), true
+	}
+	return lease, err
+}
+
+// TestFencingOrderCatchesClockTokens: with client-1's clock 32 s ahead,
+// its tokens outrank everyone's; the storage rejects the others and what
+// it accepts stays ordered, so only the grant order shows the bug.
+func TestFencingOrderCatchesClockTokens(t *testing.T) {
+	newLock := func(env locks.Env) (locks.Locker, error) {
+		l, err := locks.New("lua", env, locks.Options{Key: env.Options.Key, TTL: env.Options.TTL, RetryDelay: env.Options.RetryDelay})
+		return clockTokenLock{l, env.Runtime}, err
+	}
+	sched := faults.Schedule{Faults: []faults.Fault{{Kind: faults.ClockStep, At: 0, Node: "client-1", Step: 32 * time.Second}}}
+	rep, err := Verify(Spec{Like: "fenced", New: newLock, Name: "clock-tokens", Faults: &sched, Seeds: 2, Out: t.TempDir(),
+		Configure: func(c *Config) { c.Clients, c.Duration = 3, Duration(20*time.Second) }})
+	require.NoError(t, err)
+	require.Len(t, rep.Failures, 2, rep.String())
+	for _, f := range rep.Failures {
+		verdicts := map[string]string{}
+		for _, c := range f.Checks {
+			verdicts[c.Check] = c.Verdict.String()
+		}
+		assert.Equal(t, "ok", verdicts["fencing"], "the storage sees nothing wrong")
+		assert.Equal(t, "violation", verdicts["fencing-order"])
+	}
+}
