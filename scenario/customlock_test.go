@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -254,5 +255,34 @@ func TestFencingOrderCatchesClockTokens(t *testing.T) {
 		}
 		assert.Equal(t, "ok", verdicts["fencing"], "the storage sees nothing wrong")
 		assert.Equal(t, "violation", verdicts["fencing-order"])
+	}
+}
+
+// sameValueRuntime hands every Lock call the same random stream, so every
+// client locks with the same owner value: a real bug class (an owner value
+// from a constant, a host name, a shared seed).
+type sameValueRuntime struct{ locks.Runtime }
+
+func (sameValueRuntime) Rand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
+
+// TestLockLinearizabilitySeesSharedValues: clients that share one value
+// can release each other's locks; the lock-level check tells holders apart
+// by acquisition, so it sees the release of a lock one does not hold.
+func TestLockLinearizabilitySeesSharedValues(t *testing.T) {
+	newLock := func(env locks.Env) (locks.Locker, error) {
+		env.Runtime = sameValueRuntime{env.Runtime}
+		return locks.New("lua", env, env.Options)
+	}
+	rep, err := Verify(Spec{Like: "lua", New: newLock, Name: "same-value", Scenario: "gc-pause", Seeds: 2, Out: t.TempDir()})
+	require.NoError(t, err)
+	require.Len(t, rep.Failures, 2, rep.String())
+	for _, f := range rep.Failures {
+		var lock string
+		for _, c := range f.Checks {
+			if c.Check == "lock-linearizability" {
+				lock = c.String()
+			}
+		}
+		assert.Contains(t, lock, "lock-linearizability: violation", f.Seed)
 	}
 }
