@@ -17,6 +17,15 @@ type Env struct {
 	// Process is the shared state of the client's process, required by
 	// mutex: the clients of one process must share one *Process.
 	Process *Process
+	// Options are the options the built-in lock in this place is given
+	// (its key, TTL, retry delays, ...), so that a custom constructor
+	// builds its lock from the same parameters. New ignores them: it
+	// takes its options as an argument.
+	Options Options
+	// TTL is the lease length the caller asks for, set even when the
+	// built-in lock in this place takes none (setnx, mutex), for a custom
+	// lock that needs one.
+	TTL time.Duration
 }
 
 // Options are the options of every lock in one struct, for callers that

@@ -60,3 +60,20 @@ func (b *stepBudget) wrap(m porcupine.Model) porcupine.Model {
 	}
 	return m
 }
+
+// searchCacheBytes bounds the memory of one porcupine search. Porcupine
+// remembers every (linearized set, state) pair it reaches, each with a
+// bitset of one bit per operation, so a search of n operations may take at
+// most memorySteps(n) steps: a long history (a 24-hour run has over a
+// hundred thousand critical sections) is searched for fewer steps, or not
+// at all when it could not even be linearized once, and is Unknown; its
+// memory never runs away. Like the step budget, the bound counts, never
+// times, so the verdict is the same on any machine.
+const searchCacheBytes = 256 << 20
+
+// memorySteps is the number of steps a search of n operations may take
+// within searchCacheBytes: one remembered pair per step, each a bitset of
+// n bits plus about 64 bytes of bookkeeping.
+func memorySteps(n int) int64 {
+	return searchCacheBytes / (int64(n)/8 + 64)
+}

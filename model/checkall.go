@@ -5,8 +5,8 @@ import (
 )
 
 // CheckAll validates h and runs mutual exclusion, resource and lock-level
-// linearizability, and, as opts selects, fencing, ledger conservation and
-// liveness. An invalid history gives a single Unknown result naming the
+// linearizability, and, as opts selects, fencing (at the storage and in
+// grant order), ledger conservation and liveness. An invalid history gives a single Unknown result naming the
 // problem. Use Combine for the overall verdict.
 func CheckAll(h histories.History, opts Options) []Result {
 	if err := h.Validate(); err != nil {
@@ -18,7 +18,7 @@ func CheckAll(h histories.History, opts Options) []Result {
 		CheckLockLinearizable(h, opts),
 	}
 	if opts.Fencing {
-		results = append(results, CheckFencing(h, opts))
+		results = append(results, CheckFencing(h, opts), CheckFencingOrder(h, opts))
 	}
 	if opts.Ledger {
 		results = append(results, CheckLedgerConservation(h, opts))

@@ -27,6 +27,7 @@ func TestCheckAll(t *testing.T) {
 		NameResourceLinearizable: OK,
 		NameLockLinearizable:     OK,
 		NameFencing:              OK,
+		NameFencingOrder:         OK,
 		NameLiveness:             OK,
 	}, verdicts(rs))
 	assert.Equal(t, OK, Combine(rs))

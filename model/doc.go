@@ -17,9 +17,12 @@
 //   - CheckResourceLinearizable: the counter or ledger, each critical
 //     section one operation, is linearizable (porcupine, per key).
 //   - CheckLockLinearizable: acquires, releases, extends and recorded
-//     expiries are linearizable against a lease mutex that knows the owner.
+//     expiries are linearizable against a lease mutex that knows its holder
+//     (an acquisition, not a lock value).
 //   - CheckFencing: tokens accepted by the storage strictly increase
 //     across holders.
+//   - CheckFencingOrder: tokens rise in the order the lock was granted, as
+//     the history shows it (grants whose order is not known are skipped).
 //   - CheckLiveness: after the last fault healed, each lock is acquired
 //     within a bound; a lock whose holder crashed is reported stuck.
 //   - CheckLedgerConservation: money is neither made nor lost, and no

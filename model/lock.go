@@ -16,8 +16,12 @@ import (
 // its owner: a legal lease expiry lets another client acquire (unlike a
 // plain mutex), but a key that vanished (a restart without persistence) is
 // no lease end. Failed operations did not happen; indeterminate ones may
-// have, at any time after their invocation. The owner is the lock value
-// (the acquire's value, or its OpID when the lock has no value).
+// have, at any time after their invocation. A holder is an acquisition
+// (the client and its acquire's OpID), not a lock value: a release or
+// extend belongs to the acquire its CS names (else to the same client
+// holding the same value), so clients that share one value are still told
+// apart. An expiry matches the holder's value (the acquire's value, or its
+// OpID when the lock has no value).
 //
 // A search that runs out of its step budget gives Unknown. With opts.VisualizeDir set, a
 // violation writes porcupine's HTML visualization (VisualizeLockFile).
@@ -54,12 +58,12 @@ func lockOps(h histories.History) (map[string][]porcupine.Operation, []string) {
 		}
 		byKey[key] = append(byKey[key], op)
 	}
-	owners := make(map[int]string) // acquire OpID -> owner
+	values := make(map[int]string) // acquire OpID -> the value it holds the lock with
 	all := h.Operations()
 	for _, o := range all {
 		inv := o.Invoke
 		if inv.Op == histories.OpAcquire {
-			owners[inv.OpID] = ownerOf(inv.Value, o)
+			values[inv.OpID] = ownerOf(inv.Value, o)
 		}
 	}
 	for _, o := range all {
@@ -70,19 +74,19 @@ func lockOps(h histories.History) (map[string][]porcupine.Operation, []string) {
 		op := &lockOp{key: inv.Key, client: inv.Process, maybe: o.Status() == histories.Info}
 		switch inv.Op {
 		case histories.OpAcquire:
-			op.kind, op.owner = lockAcquire, owners[inv.OpID]
+			op.kind, op.cs, op.value = lockAcquire, inv.OpID, values[inv.OpID]
 		case histories.OpRelease, histories.OpExtend:
 			op.kind = lockRelease
 			if inv.Op == histories.OpExtend {
 				op.kind = lockExtend
 			}
 			switch {
-			case inv.CS != 0 && owners[inv.CS] != "":
-				op.owner = owners[inv.CS]
+			case inv.CS != 0 && values[inv.CS] != "":
+				op.cs, op.value = inv.CS, values[inv.CS]
 			case inv.Value != "":
-				op.owner = inv.Value
+				op.value = inv.Value
 			default:
-				op.owner = fmt.Sprintf("unknown owner (op %d)", inv.OpID)
+				op.value = fmt.Sprintf("unknown owner (op %d)", inv.OpID)
 			}
 		}
 		ret := int64(math.MaxInt64)
@@ -93,7 +97,7 @@ func lockOps(h histories.History) (map[string][]porcupine.Operation, []string) {
 		if op.maybe {
 			q = "?"
 		}
-		op.desc = fmt.Sprintf("client %d %s %s%s at %s", inv.Process, inv.Op, op.owner, q, secs(inv.Time))
+		op.desc = fmt.Sprintf("client %d %s %s%s at %s", inv.Process, inv.Op, op.value, q, secs(inv.Time))
 		add(inv.Key, porcupine.Operation{ClientId: inv.Process, Input: op, Call: int64(o.InvokeIndex), Return: ret})
 	}
 	for i, e := range h {
@@ -103,7 +107,7 @@ func lockOps(h histories.History) (map[string][]porcupine.Operation, []string) {
 		if _, ok := byKey[e.Key]; !ok {
 			continue
 		}
-		op := &lockOp{kind: lockExpire, key: e.Key, owner: e.Value,
+		op := &lockOp{kind: lockExpire, key: e.Key, value: e.Value,
 			desc: fmt.Sprintf("%s expired %s at %s", e.Node, e.Value, secs(e.Time))}
 		// Expiries are not clients; they get ids after every client's.
 		add(e.Key, porcupine.Operation{ClientId: -1, Input: op, Call: int64(i), Return: int64(i)})
@@ -164,6 +168,9 @@ func doubleAcquire(h histories.History, key string) (string, time.Duration, time
 			if holder != nil {
 				s := fmt.Sprintf("Client %d acquired it at %s (value %s) while client %d held it since %s (value %s): no release by client %d and no expiry of %s was recorded in between",
 					e.Process, secs(e.Time), e.Value, holder.Process, secs(holder.Time), holder.Value, holder.Process, holder.Value)
+				if e.Value != "" && e.Value == holder.Value {
+					s += fmt.Sprintf(" (both hold it with the value %s: the lock cannot tell these holders apart)", e.Value)
+				}
 				if len(vanished) > 0 {
 					s += " (it vanished from " + strings.Join(vanished, ", ") + ", which is not a legal lease end)"
 				}
@@ -172,7 +179,8 @@ func doubleAcquire(h histories.History, key string) (string, time.Duration, time
 			}
 			holder, vanished = &h[i], nil
 		case holder == nil:
-		case e.Op == histories.OpRelease && e.Type == histories.OK && (e.CS == holder.OpID || e.Value == holder.Value):
+		case e.Op == histories.OpRelease && e.Type == histories.OK &&
+			(e.CS == holder.OpID || e.CS == 0 && e.Process == holder.Process && e.Value == holder.Value):
 			holder = nil
 		case e.Op == histories.OpExpire && e.Value == holder.Value:
 			holder = nil

@@ -69,6 +69,24 @@ func TestLockLinearizable(t *testing.T) {
 			b.release(1, cs1, "L", "v1", 40, 50, histories.OK)
 			return b.history()
 		}, Violation, []string{"it cannot place: client 2 release v2 at 0.020s"}},
+		{"clients sharing one value: a stale release frees the next holder's lock", func(t *testing.T) histories.History {
+			return sharedValue(t, true).history()
+		}, Violation, []string{"it cannot place: client 1 release same at 0.400s"}},
+		{"clients sharing one value, each releasing its own acquisition", func(t *testing.T) histories.History {
+			return sharedValue(t, false).history()
+		}, OK, nil},
+		{"clients sharing one value: a double acquire names the shared value", func(t *testing.T) histories.History {
+			b := newBuilder(t)
+			b.acquire(1, "L", "same", 0, 0, 10, 10000)
+			b.acquire(2, "L", "same", 0, 300, 310, 10000)
+			return b.history()
+		}, Violation, []string{"(both hold it with the value same: the lock cannot tell these holders apart)"}},
+		{"release naming no acquisition belongs to the same client", func(t *testing.T) histories.History {
+			b := newBuilder(t)
+			b.acquire(1, "L", "same", 0, 0, 10, 0)
+			b.release(2, 0, "L", "same", 20, 30, histories.OK)
+			return b.history()
+		}, Violation, []string{"it cannot place: client 2 release same at 0.020s"}},
 		{"no lock operations", func(t *testing.T) histories.History {
 			b := newBuilder(t)
 			b.counterState("counter", 0, 0)
@@ -83,4 +101,23 @@ func TestLockLinearizableVisualization(t *testing.T) {
 	require.Equal(t, Violation, r.Verdict)
 	_, err := os.Stat(filepath.Join(dir, VisualizeLockFile))
 	require.NoError(t, err)
+}
+
+// sharedValue: clients 1, 2 and 3 all lock with the value "same". Client
+// 1's lease expires, client 2 acquires; with stale, client 1 then releases
+// its own (expired) acquisition and the release succeeds, freeing client
+// 2's lock for client 3 while client 2 still holds it. A model that told
+// holders apart by value would accept that release as client 2's.
+func sharedValue(t *testing.T, stale bool) *builder {
+	b := newBuilder(t)
+	cs1 := b.acquire(1, "L", "same", 0, 0, 10, 200)
+	b.expire("redis-1", "L", "same", 200)
+	cs2 := b.acquire(2, "L", "same", 0, 300, 310, 10000)
+	if stale {
+		b.release(1, cs1, "L", "same", 400, 410, histories.OK)
+	} else {
+		b.release(2, cs2, "L", "same", 400, 410, histories.OK)
+	}
+	b.acquire(3, "L", "same", 0, 500, 510, 10000)
+	return b
 }

@@ -45,14 +45,28 @@ func (s perKeySearch) run(h histories.History, opts Options, byKey map[string][]
 				s.keyPrefix, key, plural(len(ops), s.one, s.many), opts.searchBudget()))
 			continue
 		}
+		limit := memorySteps(len(ops))
+		if limit < int64(len(ops)) {
+			unknowns = append(unknowns, fmt.Sprintf("%s%q (%s) not checked: a search of so many would need more than %d MiB to remember the states it has seen",
+				s.keyPrefix, key, plural(len(ops), s.one, s.many), searchCacheBytes>>20))
+			continue
+		}
 		m := s.model(key, ops)
+		left := budget.left
+		budget.left = min(left, limit)
+		allowed := budget.left
 		lc := runPorcupine(m, ops, budget)
+		budget.left = left - (allowed - budget.left)
 		switch lc.result {
 		case porcupine.Ok:
 			continue
 		case porcupine.Unknown:
-			unknowns = append(unknowns, fmt.Sprintf("the search on %s%q (%s) gave up after the budget of %d model steps (Options.SearchBudget)",
-				s.keyPrefix, key, plural(len(ops), s.one, s.many), opts.searchBudget()))
+			why := fmt.Sprintf("the budget of %d model steps (Options.SearchBudget)", opts.searchBudget())
+			if allowed == limit && limit < left {
+				why = fmt.Sprintf("%d model steps, the most a search of %s may take within %d MiB", limit, plural(len(ops), s.one, s.many), searchCacheBytes>>20)
+			}
+			unknowns = append(unknowns, fmt.Sprintf("the search on %s%q (%s) gave up after %s",
+				s.keyPrefix, key, plural(len(ops), s.one, s.many), why))
 			continue
 		}
 		text, from, to := s.explain(key, ops, lc)

@@ -63,6 +63,7 @@ const (
 	NameResourceLinearizable = "linearizability"
 	NameLockLinearizable     = "lock-linearizability"
 	NameFencing              = "fencing"
+	NameFencingOrder         = "fencing-order"
 	NameLiveness             = "liveness"
 	NameLedgerConservation   = "ledger-conservation"
 )

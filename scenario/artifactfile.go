@@ -15,7 +15,10 @@ import (
 // ArtifactName is the base name (without extension) of the artifact of a
 // run of cfg with seed: lock, scenario and seed, e.g. "lua-gc-pause-seed7".
 // A run that names no scenario is "faults" when it has faults (a random
-// or hand-written schedule), "nofaults" otherwise.
+// or hand-written schedule), "nofaults" otherwise. A custom lock's name
+// (Config.CustomLock) takes the lock's place, prefixed with "custom-"
+// unless it starts with "custom": no built-in lock's name does, so the two
+// never collide.
 func ArtifactName(cfg Config, seed uint64) string {
 	sc := cfg.Scenario
 	switch {
@@ -25,7 +28,11 @@ func ArtifactName(cfg Config, seed uint64) string {
 	default:
 		sc = "nofaults"
 	}
-	return fmt.Sprintf("%s-%s-seed%d", cfg.Lock, sc, seed)
+	lock := cfg.Lock
+	if cfg.CustomLock != "" {
+		lock = customFilePrefix(cfg.CustomLock)
+	}
+	return fmt.Sprintf("%s-%s-seed%d", lock, sc, seed)
 }
 
 // SaveArtifact writes the artifact of res atomically into dir (created if

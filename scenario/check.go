@@ -10,32 +10,52 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/locksim/locksim/faults"
 	"github.com/locksim/locksim/locks"
 	"github.com/locksim/locksim/model"
 )
 
-// Spec puts a lock through a named scenario over a number of seeds, from a
-// user's own test: "bring your own lock".
+// Spec puts a lock through a named scenario (or a schedule of its own, or
+// random faults) over a number of seeds, from a user's own test: "bring
+// your own lock". It reaches as far as simrun: random faults, a fault
+// schedule and any config override.
 //
 //	func TestMyLock(t *testing.T) {
 //		scenario.Check(t, scenario.Spec{
-//			Like: "lua", New: mylock.New, Scenario: "gc-pause", Seeds: 20,
+//			Like: "lua", New: mylock.New, Name: "mylock", Scenario: "gc-pause", Seeds: 20,
 //		})
 //	}
 type Spec struct {
 	// Like is the built-in lock (locks.Names) whose place the lock under
 	// test takes: it chooses the Redis topology the constructor gets in
-	// its Env (one node; Nodes nodes for redlock; none for mutex) and
-	// whether the storage checks fencing tokens (fenced). Required.
+	// its Env (one node; Nodes nodes for redlock; none for mutex), the
+	// options in Env.Options (those Like would get), and whether the
+	// storage checks fencing tokens and the checkers check them
+	// (fenced). Required.
 	Like string
 	// New builds one client's lock, with the registry's shape; nil tests
-	// the built-in lock Like itself.
+	// the built-in lock Like itself. Env.Options and Env.TTL carry the
+	// run's key, TTL and retry options: build the lock from them.
 	New func(env locks.Env) (locks.Locker, error)
-	// Name names the lock under test in messages (default: Like, or
-	// "custom lock like Like").
+	// Name names the lock under test in messages and, for a custom lock
+	// (New set), in its artifacts (Config.CustomLock, Options.LockName):
+	// letters, digits, '-', '_', '.', never a built-in lock's name.
+	// Default: "custom-" + Like for a custom lock, else Like.
 	Name string
-	// Scenario is a named scenario (Scenarios). Required.
+	// Scenario is a named scenario (Scenarios). Empty: a run of the
+	// default config with no faults, for Faults or RandomFaults to fill.
 	Scenario string
+	// Faults, if set, replaces the scenario's fault schedule with the
+	// user's own (faults.Parse reads one from JSON).
+	Faults *faults.Schedule
+	// RandomFaults replaces the schedule, for each seed, with
+	// RandomSchedule(config, seed): simrun's --faults random.
+	RandomFaults bool
+	// Configure, if set, overrides the scenario's config before the runs
+	// (careful clients, number of clients or nodes, TTL, duration, ...);
+	// it must not change Lock or CustomLock. The config is validated
+	// after it.
+	Configure func(c *Config)
 	// Seeds (default 20) from From (default 1).
 	Seeds int
 	From  uint64
@@ -68,7 +88,9 @@ type Failure struct {
 	Outcome  Expect
 	Checks   []model.Result
 	Artifact string
-	// Replay says how to reproduce it.
+	// Replay is one line of Go to paste into a test to reproduce it
+	// (CheckArtifact on the artifact), followed, for a built-in lock, by
+	// the simrun command that does the same.
 	Replay string
 }
 
@@ -101,7 +123,7 @@ func (s Spec) name() string {
 	case s.Name != "":
 		return s.Name
 	case s.New != nil:
-		return "custom lock like " + s.Like
+		return "custom-" + s.Like
 	}
 	return s.Like
 }
@@ -115,9 +137,10 @@ func (s Spec) expect() Expect {
 
 // Verify runs s: every seed of the scenario with the lock under test. A
 // seed fails when its outcome (Result.Outcome) is not the expected one: a
-// stuck or undecided seed fails an expectation of Safe. The artifacts of failing seeds are written to s.Out. It returns
-// an error for a Spec that cannot run (naming the field) or a constructor
-// that fails.
+// stuck or undecided seed fails an expectation of Safe. The artifacts of
+// failing seeds are written to s.Out, named after the lock under test. It
+// returns an error for a Spec that cannot run (naming the field) or a
+// constructor that fails.
 func Verify(s Spec) (*Report, error) {
 	if s.Seeds == 0 {
 		s.Seeds = 20
@@ -128,23 +151,22 @@ func Verify(s Spec) (*Report, error) {
 	if s.Out == "" {
 		s.Out = filepath.Join(os.TempDir(), "locksim")
 	}
-	sc, err := Lookup(s.Scenario)
+	cfg, err := s.config()
 	if err != nil {
-		return nil, fmt.Errorf("spec: scenario: %w", err)
-	}
-	cfg, err := sc.Config(s.Like)
-	if err != nil {
-		return nil, fmt.Errorf("spec: like: %w", err)
+		return nil, err
 	}
 	ctor := &guardedCtor{new: s.New}
-	var newLock func(locks.Env) (locks.Locker, error)
+	opts := Options{}
 	if s.New != nil {
-		newLock = ctor.build
+		opts.NewLock, opts.LockName = ctor.build, s.name()
+		if err := validLockName(opts.LockName); err != nil {
+			return nil, fmt.Errorf("spec: name: %w", err)
+		}
 	}
-	opts := Options{NewLock: newLock}
+	caller := callerPackage()
 	rep := &Report{Spec: s, Outcomes: map[Expect]int{}}
 	_, err = Explore(context.Background(), ExploreOptions{
-		Base: cfg, Seeds: s.Seeds, From: s.From, Jobs: 1, Options: opts,
+		Base: cfg, RandomFaults: s.RandomFaults, Seeds: s.Seeds, From: s.From, Jobs: 1, Options: opts,
 		OnResult: func(res *Result) {
 			rep.Runs++
 			got := res.Outcome()
@@ -153,10 +175,11 @@ func Verify(s Spec) (*Report, error) {
 				return
 			}
 			f := Failure{Seed: res.Seed, Outcome: got, Checks: res.Checks}
-			if path, err := SaveArtifact(res, s.Out); err == nil {
+			path, err := SaveArtifact(res, s.Out)
+			if err == nil {
 				f.Artifact = path
 			}
-			f.Replay = s.replay(f, cfg)
+			f.Replay = s.replay(f, err, caller)
 			rep.Failures = append(rep.Failures, f)
 		},
 	})
@@ -169,16 +192,58 @@ func Verify(s Spec) (*Report, error) {
 	return rep, nil
 }
 
-// replay says how to reproduce failure f.
-func (s Spec) replay(f Failure, cfg Config) string {
+// config is the config of s's runs: the scenario's (or the default one)
+// for Like, with s's schedule and overrides, validated.
+func (s Spec) config() (Config, error) {
+	cfg := Config{Lock: s.Like}
+	if s.Scenario != "" {
+		sc, err := Lookup(s.Scenario)
+		if err != nil {
+			return Config{}, fmt.Errorf("spec: scenario: %w", err)
+		}
+		if cfg, err = sc.Config(s.Like); err != nil {
+			return Config{}, fmt.Errorf("spec: like: %w", err)
+		}
+	}
+	if s.Faults != nil {
+		if s.RandomFaults {
+			return Config{}, fmt.Errorf("%w: spec: faults: set both a schedule and RandomFaults", ErrBadConfig)
+		}
+		cfg.Faults = *s.Faults
+	}
+	if s.Configure != nil {
+		s.Configure(&cfg)
+		if cfg.Lock != s.Like || cfg.CustomLock != "" {
+			return Config{}, fmt.Errorf("%w: spec: configure: changed the lock (Like and Name say which)", ErrBadConfig)
+		}
+	}
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		field := "like"
+		if s.Faults != nil || s.Configure != nil {
+			field = "config"
+		}
+		return Config{}, fmt.Errorf("spec: %s: %w", field, err)
+	}
+	return cfg, nil
+}
+
+// replay is one line of Go that reproduces failure f from a test; for a
+// built-in lock the simrun command follows. saveErr is why no artifact
+// was written, if none was.
+func (s Spec) replay(f Failure, saveErr error, caller string) string {
+	if f.Artifact == "" {
+		return fmt.Sprintf("no artifact (%v): rerun the Spec with From: %d, Seeds: 1", saveErr, f.Seed)
+	}
+	ctor := "nil"
 	if s.New != nil {
-		return fmt.Sprintf("rerun with Spec.From = %d, Seeds = 1; or scenario.ReplayFile(%q, scenario.Options{NewLock: <your constructor>})", f.Seed, f.Artifact)
+		ctor = funcName(s.New, caller)
 	}
-	cmd := fmt.Sprintf("simrun run --lock %s --scenario %s --seed %d", cfg.Lock, cfg.Scenario, f.Seed)
-	if f.Artifact != "" {
-		cmd = "simrun replay " + f.Artifact + "  or  " + cmd
+	line := fmt.Sprintf("scenario.CheckArtifact(t, %q, %s)", f.Artifact, ctor)
+	if s.New == nil {
+		line += "  or  simrun replay " + f.Artifact
 	}
-	return cmd
+	return line
 }
 
 // Check runs Verify and reports on t: an error for every seed that broke

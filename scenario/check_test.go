@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,7 +14,8 @@ func TestVerifyBuiltIn(t *testing.T) {
 	require.Len(t, rep.Failures, 2)
 	require.FileExists(t, rep.Failures[0].Artifact)
 	require.Contains(t, rep.String(), "simrun replay "+rep.Failures[0].Artifact)
-	require.Contains(t, rep.String(), "simrun run --lock lua --scenario gc-pause --seed 1")
+	require.Contains(t, rep.String(), `replay: scenario.CheckArtifact(t, "`+rep.Failures[0].Artifact+`", nil)`)
+	require.Equal(t, "lua-gc-pause-seed1.json", filepath.Base(rep.Failures[0].Artifact))
 
 	rep, err = Verify(Spec{Like: "setnx", Scenario: "holder-crash", Seeds: 2, Expect: Stuck, Out: t.TempDir()})
 	require.NoError(t, err)

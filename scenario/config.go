@@ -14,8 +14,13 @@ import (
 // artifact stores it whole, and the same Config and seed give the same run,
 // byte for byte.
 type Config struct {
-	// Lock names the lock under test (locks.Names).
+	// Lock names the lock under test (locks.Names), or, for a custom lock,
+	// the built-in lock whose place it takes.
 	Lock string `json:"lock"`
+	// CustomLock names a custom lock under test (Options.NewLock and
+	// LockName); empty for a built-in lock. Only its constructor builds
+	// it, so only Go code can replay its runs (CheckArtifact).
+	CustomLock string `json:"custom_lock,omitempty"`
 	// Scenario names the scenario this config came from, for people; the
 	// run itself is fully described by the other fields.
 	Scenario string `json:"scenario,omitempty"`

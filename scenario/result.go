@@ -60,11 +60,18 @@ type Options struct {
 	NewLock func(env locks.Env) (locks.Locker, error)
 	// Budget bounds what the run may consume (nil: DefaultBudget).
 	Budget *Budget
+	// LockName names the lock NewLock builds; the result's
+	// Config.CustomLock records it, and its artifacts are named after it.
+	// Letters, digits, '-', '_', '.'; never a built-in lock's name. Default:
+	// the config's CustomLock, else "custom-" + Config.Lock. Set only with
+	// NewLock.
+	LockName string
 }
 
 // Run simulates cfg with seed and checks the history. The same cfg and seed
 // give the same Result, trace hash included. Run returns an error wrapping
-// ErrBadConfig, naming the field, when cfg cannot be run.
+// ErrBadConfig, naming the field, when cfg cannot be run, and one wrapping
+// ErrCustomLock when cfg names a custom lock and opts.NewLock is nil.
 //
 // A run lasts cfg.Duration of virtual time; then the clients stop starting
 // new critical sections and the run goes on until the ones in progress have
@@ -79,6 +86,11 @@ func Run(cfg Config, seed uint64, opts Options) (*Result, error) {
 	if err := budget.Fits(cfg); err != nil {
 		return nil, err
 	}
+	name, err := customLock(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	cfg.CustomLock = name
 	r := build(cfg, seed, opts.SimOptions...)
 	r.custom = opts.NewLock
 	defer r.w.Close()

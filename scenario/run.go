@@ -94,7 +94,7 @@ func (r *run) spawn(c *client) {
 
 // newLock builds the run's lock for client c, as its process would.
 func (r *run) newLock(c *client, rt *sim.Runtime) (locks.Locker, error) {
-	env := locks.Env{Runtime: simlock.Runtime(rt)}
+	env := locks.Env{Runtime: simlock.Runtime(rt), Options: r.cfg.lockOptions(), TTL: r.cfg.TTL.D()}
 	switch r.cfg.Lock {
 	case "mutex":
 		if r.process == nil {
@@ -111,7 +111,7 @@ func (r *run) newLock(c *client, rt *sim.Runtime) (locks.Locker, error) {
 	if r.custom != nil {
 		return r.custom(env)
 	}
-	return locks.New(r.cfg.Lock, env, r.cfg.lockOptions())
+	return locks.New(r.cfg.Lock, env, env.Options)
 }
 
 // resolve maps schedule node names to the world's nodes, without

@@ -13,8 +13,14 @@ import (
 // ShrinkOptions bound a shrink.
 type ShrinkOptions struct {
 	// Check is the name of the check whose violation must stay (default:
-	// the first check of the original run in violation).
+	// the first check of the original run in violation). Ignored with Keep.
 	Check string
+	// Keep, if set, decides instead of Check whether a run still shows
+	// the failure to keep: the original run and every accepted candidate
+	// satisfy it. With it a user keeps "this bug", e.g. "fails for my
+	// lock and passes for the reference lock" (run the reference in Keep
+	// with Run(res.Config, res.Seed, ...)), not only "some check fails".
+	Keep func(res *Result) bool
 	// MaxRuns bounds the number of candidate runs (default 300).
 	MaxRuns int
 	// Options are the options of every run.
@@ -30,7 +36,7 @@ type ShrinkResult struct {
 	Seed   uint64
 	// Result is the run of Config with Seed.
 	Result *Result
-	// Check is the check whose violation was kept.
+	// Check is the check whose violation was kept ("" with Keep).
 	Check string
 	// Removed lists what was removed or shortened, in order.
 	Removed []string
@@ -39,11 +45,11 @@ type ShrinkResult struct {
 }
 
 // ErrNoViolation is returned by Shrink when the run to shrink shows no
-// violation.
+// violation (with ShrinkOptions.Keep: does not satisfy Keep).
 var ErrNoViolation = errors.New("the run shows no violation to shrink")
 
 // Shrink makes the run of cfg with seed smaller while the same check still
-// finds a violation: greedily, it tries the schedule's one-step-smaller
+// finds a violation (or, with o.Keep, while Keep holds): greedily, it tries the schedule's one-step-smaller
 // candidates (faults.Schedule.Shrink: fewer faults, fewer nodes, shorter
 // times, smaller rates), then one client fewer, then half the duration,
 // and restarts from the first candidate after each success, until no
@@ -59,15 +65,24 @@ func Shrink(ctx context.Context, cfg Config, seed uint64, o ShrinkOptions) (*Shr
 		return nil, err
 	}
 	check := o.Check
-	if check == "" {
-		for _, c := range res.Checks {
-			if c.Verdict == model.Violation {
-				check = c.Check
-				break
+	keep := o.Keep
+	if keep == nil {
+		if check == "" {
+			for _, c := range res.Checks {
+				if c.Verdict == model.Violation {
+					check = c.Check
+					break
+				}
 			}
 		}
+		keep = func(r *Result) bool {
+			c, ok := r.Check(check)
+			return check != "" && ok && c.Verdict == model.Violation
+		}
+	} else {
+		check = ""
 	}
-	if c, ok := res.Check(check); check == "" || !ok || c.Verdict != model.Violation {
+	if !keep(res) {
 		return nil, fmt.Errorf("shrink seed %d: %w", seed, ErrNoViolation)
 	}
 	out := &ShrinkResult{Config: cfg, Seed: seed, Result: res, Check: check}
@@ -85,7 +100,7 @@ func Shrink(ctx context.Context, cfg Config, seed uint64, o ShrinkOptions) (*Shr
 			if err != nil {
 				continue
 			}
-			if c, ok := r.Check(check); ok && c.Verdict == model.Violation {
+			if keep(r) {
 				out.Config, out.Result = cand.cfg, r
 				out.Removed = append(out.Removed, cand.step)
 				if o.OnStep != nil {

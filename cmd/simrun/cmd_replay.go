@@ -23,6 +23,11 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if cfg.CustomLock != "" {
+		// simrun cannot build a user's lock; replaying the built-in one
+		// instead would report a nondeterminism that is not there.
+		return 0, badInput("%s: %s.", path, scenario.CustomLockHint(cfg.CustomLock, path))
+	}
 	opts := scenario.Options{VisualizeDir: scenario.VisualizeDirFor(*out, cfg, seed)}
 	limitMemory()
 	defer useCores(1)()

@@ -28,6 +28,11 @@ func cmdShrink(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if cfg.CustomLock != "" {
+		// simrun cannot build a user's lock; replaying the built-in one
+		// instead would report a nondeterminism that is not there.
+		return 0, badInput("%s: %s.", path, scenario.CustomLockHint(cfg.CustomLock, path))
+	}
 	defer useCores(1)() // candidates run one after the other
 	dest := *out
 	if dest == "" {
