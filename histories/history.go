@@ -7,8 +7,10 @@ type History []Event
 // Operation is a client operation: its invoke paired with its completion.
 type Operation struct {
 	// Invoke is the invoke event and InvokeIndex its position in the
-	// history.
-	Invoke      Event
+	// history. Both events point into the history: they are not copies
+	// (a 24-hour history holds a million and a half events), so they must
+	// not be changed.
+	Invoke      *Event
 	InvokeIndex int
 	// Completion is the ok, fail or info event, nil if the operation never
 	// completed (its client crashed or the history ended first).
@@ -41,15 +43,14 @@ func (h History) Operations() []Operation {
 		switch {
 		case e.Type == Invoke:
 			open[e.OpID] = len(ops)
-			ops = append(ops, Operation{Invoke: *e, InvokeIndex: i, CompletionIndex: -1})
+			ops = append(ops, Operation{Invoke: e, InvokeIndex: i, CompletionIndex: -1})
 		case e.IsCompletion():
 			j, ok := open[e.OpID]
 			if !ok {
 				continue
 			}
 			delete(open, e.OpID)
-			c := *e
-			ops[j].Completion = &c
+			ops[j].Completion = e
 			ops[j].CompletionIndex = i
 		}
 	}

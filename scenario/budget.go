@@ -132,7 +132,7 @@ func (b Budget) exceeded(r *run) string {
 	for _, rn := range r.redis {
 		logBytes += rn.LogBytes()
 	}
-	hist := len(r.rec.history)
+	hist := r.rec.len()
 	switch {
 	case b.Events > 0 && st.Timers+st.Picks > b.Events:
 		return fmt.Sprintf("%d scheduler events by %s of simulated time, more than %d", st.Timers+st.Picks, r.w.Elapsed(), b.Events)

@@ -142,7 +142,7 @@ func TestBudgetStopsARun(t *testing.T) {
 		r := build(cfg, 1)
 		why := r.execute(cfg.Duration.D()+cfg.drain(), tc.b)
 		require.Contains(t, why, tc.want)
-		require.Less(t, len(r.rec.history), 40+200)
+		require.Less(t, r.rec.len(), 40+200)
 		require.Less(t, r.w.Elapsed(), cfg.Duration.D()/2)
 		r.w.Close()
 	}

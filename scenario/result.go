@@ -99,7 +99,7 @@ func Run(cfg Config, seed uint64, opts Options) (*Result, error) {
 	r.store.snapshot()
 
 	res := &Result{
-		Seed: seed, Config: cfg, History: r.rec.history,
+		Seed: seed, Config: cfg, History: r.rec.take(),
 		TraceHash: r.w.TraceHash(), Stats: r.w.Stats(), Drained: r.w.InFlight() == 0,
 	}
 	res.Checks = model.CheckAll(res.History, cfg.checkOptions(opts, res.Drained))

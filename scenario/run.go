@@ -34,7 +34,7 @@ type run struct {
 func build(cfg Config, seed uint64, opts ...sim.Option) *run {
 	w := sim.NewWorld(seed, append([]sim.Option{simlock.WithFastPaths()}, opts...)...)
 	r := &run{cfg: cfg, seed: seed, w: w, nodes: map[string]*sim.Node{}}
-	r.rec = &recorder{w: w}
+	r.rec = &recorder{w: w, sizeHint: historySizeHint(cfg)}
 
 	for i := 1; i <= cfg.Nodes; i++ {
 		rn := w.AddRedisNode(faults.RedisNode(i), sim.PersistAlways)

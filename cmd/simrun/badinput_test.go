@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 // Limits of a bad input's child process: refused up front, it needs a few
 // megabytes and milliseconds; a runaway is killed at these and fails.
 const (
-	badInputMaxRSS  = 1 << 30 // bytes
+	badInputMaxRSS  = 1_000_000_000 // bytes: 1 GB
 	badInputTimeout = 20 * time.Second
 )
 
@@ -55,10 +55,17 @@ func simrunChild(t *testing.T, args ...string) (int, string, string, string) {
 // simrunChildWithin is simrunChild with a timeout.
 func simrunChildWithin(t *testing.T, timeout time.Duration, args ...string) (int, string, string, string) {
 	t.Helper()
+	return simrunChildEnv(t, timeout, []string{"GOMEMLIMIT=900MiB"}, args...)
+}
+
+// simrunChildEnv is simrunChildWithin with env added to the child's
+// environment.
+func simrunChildEnv(t *testing.T, timeout time.Duration, env []string, args ...string) (int, string, string, string) {
+	t.Helper()
 	enc, err := json.Marshal(append([]string{}, args...))
 	require.NoError(t, err)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childArgsEnv+"="+string(enc), "GOMEMLIMIT=900MiB")
+	cmd.Env = append(append(os.Environ(), childArgsEnv+"="+string(enc)), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	require.NoError(t, cmd.Start())
@@ -261,6 +268,23 @@ func TestBadInputWatchdogKillsARunaway(t *testing.T) {
 	_, _, _, killed := simrunChildWithin(t, 300*time.Millisecond, "run", "--lock", "lua", "--duration", "24h", "--out", t.TempDir())
 	require.Contains(t, killed, "still running")
 	require.Less(t, time.Since(start), 10*time.Second)
+}
+
+// TestLongestRunStaysUnderOneGB: the longest run simrun accepts, a
+// 24-hour lua run (about 1.5 million history events), completes under the
+// watchdog's 1 GB of resident memory with simrun's own soft memory limit.
+// On main before issue 10 it ran out of memory at about 4.7 GB.
+func TestLongestRunStaysUnderOneGB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 24-hour run takes about 20 s")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("the memory watchdog reads /proc")
+	}
+	code, out, errOut, killed := simrunChildEnv(t, 5*time.Minute, nil, "run", "--lock", "lua", "--duration", "24h", "--out", t.TempDir())
+	require.Empty(t, killed, "a 24-hour run: stderr %q", errOut)
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "duration 24h0m0s")
 }
 
 func TestShrinkNoViolation(t *testing.T) {
