@@ -412,12 +412,27 @@ func clockSites(fset *token.FileSet, body *ast.BlockStmt) []site {
 		}
 	}
 	for _, c := range calls {
-		if len(body.List) > 0 && body.List[0].Pos() <= c.Pos() && c.End() <= body.List[0].End() {
-			continue // already read at the entry
+		if readAtEntry(body, c) {
+			continue
 		}
 		out = append(out, hoistSite(fset, body, c))
 	}
 	return out
+}
+
+// readAtEntry reports whether c is part of the body's first statement and
+// that statement is a simple one (not a loop or a branch): hoisting it would
+// change nothing.
+func readAtEntry(body *ast.BlockStmt, c *ast.CallExpr) bool {
+	if len(body.List) == 0 {
+		return false
+	}
+	first := body.List[0]
+	switch first.(type) {
+	case *ast.AssignStmt, *ast.ExprStmt, *ast.DeclStmt, *ast.ReturnStmt:
+		return first.Pos() <= c.Pos() && c.End() <= first.End()
+	}
+	return false
 }
 
 // replaceSite replaces the expression old under root by repl.
