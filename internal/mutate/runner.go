@@ -19,11 +19,13 @@ var DefaultFiles = []string{
 
 // Config is one measurement.
 type Config struct {
-	Root  string   // the repository
-	Files []string // the files to mutate, relative to Root, all in one package
-	Locks []string // only these locks (empty: every lock the registry has)
-	Max   int      // at most this many mutants, sampled evenly (0: all)
-	Seeds int      // seeds per named scenario
+	Root  string     // the repository
+	Files []string   // the files to mutate, relative to Root, all in one package
+	Locks []string   // only these locks (empty: every lock the registry has)
+	Ops   []Operator // only these operators (empty: all)
+	IDs   []string   // only these mutants (empty: all)
+	Max   int        // at most this many mutants, sampled evenly (0: all)
+	Seeds int        // seeds per named scenario
 	// RandomSeeds is the number of seeds of random faults per lock.
 	RandomSeeds  int
 	Jobs         int // mutants at once
@@ -76,7 +78,7 @@ type BaseCase struct {
 }
 
 // Prepare generates the mutants of cfg, assigns them their locks, keeps
-// those of cfg.Locks, samples cfg.Max of them and marks the ones that do
+// those of cfg.Locks, cfg.Ops and cfg.IDs, samples cfg.Max of them and marks the ones that do
 // not type-check. It runs nothing; Measure does.
 func Prepare(cfg Config) (all int, ms []Mutant, notCompiled map[string]string, err error) {
 	if len(cfg.Files) == 0 {
@@ -96,6 +98,9 @@ func Prepare(cfg Config) (all int, ms []Mutant, notCompiled map[string]string, e
 	}
 	all = len(ms)
 	ms = FilterLocks(ms, cfg.Locks)
+	ms = slices.DeleteFunc(ms, func(m Mutant) bool {
+		return (len(cfg.Ops) > 0 && !slices.Contains(cfg.Ops, m.Operator)) || (len(cfg.IDs) > 0 && !slices.Contains(cfg.IDs, m.ID))
+	})
 	ms = Sample(ms, cfg.Max)
 	notCompiled = map[string]string{}
 	for _, m := range ms {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	root := fs.String("root", ".", "the repository root")
 	files := fs.String("files", strings.Join(mutate.DefaultFiles, ","), "comma-separated files to mutate, relative to the root, one package")
 	lock := fs.String("lock", "", "only this lock (comma-separated for several)")
+	ops := fs.String("op", "", "only these operators, comma-separated: "+opNames())
+	ids := fs.String("id", "", "only these mutants, comma-separated IDs (as --list shows them)")
 	maxN := fs.Int("max", 0, "at most this many mutants, sampled evenly (0: all)")
 	seeds := fs.Int("seeds", 5, "seeds per named scenario")
 	random := fs.Int("random-seeds", 20, "seeds of random faults per lock")
@@ -54,13 +57,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mutate: --seeds, --random-seeds and --max must be >= 0, --jobs >= 1")
 		return 2
 	}
+	var opList []mutate.Operator
+	for _, o := range splitList(*ops) {
+		if !slices.Contains(mutate.Operators, mutate.Operator(o)) {
+			fmt.Fprintf(stderr, "mutate: --op: unknown operator %q, want one of %s\n", o, opNames())
+			return 2
+		}
+		opList = append(opList, mutate.Operator(o))
+	}
 	cfg := mutate.Config{
+		Ops: opList, IDs: splitList(*ids),
 		Root: *root, Files: splitList(*files), Locks: splitList(*lock), Max: *maxN,
 		Seeds: *seeds, RandomSeeds: *random, Jobs: *jobs, RunTimeout: *runTimeout,
 		BuildTimeout: *buildTimeout, Go: goCmd(), Log: stderr,
 	}
 	if *show != "" {
-		cfg.Locks, cfg.Max = nil, 0
+		cfg.Locks, cfg.Ops, cfg.IDs, cfg.Max = nil, nil, nil, 0
 	}
 	all, ms, notCompiled, err := mutate.Prepare(cfg)
 	if err != nil {
@@ -161,6 +173,14 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+func opNames() string {
+	var names []string
+	for _, o := range mutate.Operators {
+		names = append(names, string(o))
+	}
+	return strings.Join(names, ", ")
 }
 
 func goCmd() string {
