@@ -170,3 +170,24 @@ func TestDropsInTheFakeLockCompileOrNot(t *testing.T) {
 		"drop return nil broken", // missing return
 	}, drops)
 }
+
+func TestCopyTreeLeavesOutGitOutAndTheWorkDir(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, root, "go.mod", "module m\n")
+	writeFile(t, root, "locks/a.go", "package locks\n")
+	writeFile(t, root, ".git/HEAD", "ref\n")
+	writeFile(t, root, "out/artifact.json", "{}\n")
+	writeFile(t, root, "work/w0/x", "x\n")
+	writeFile(t, root, "scenario/out/kept.json", "{}\n") // only the top-level out is artifacts
+	dst := filepath.Join(t.TempDir(), "tree")
+	require.NoError(t, copyTree(root, dst, filepath.Join(root, "work")))
+	var got []string
+	require.NoError(t, filepath.WalkDir(dst, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dst, p)
+			got = append(got, filepath.ToSlash(rel))
+		}
+		return err
+	}))
+	require.ElementsMatch(t, []string{"go.mod", "locks/a.go", "scenario/out/kept.json"}, got)
+}
