@@ -52,14 +52,14 @@ func TestScoresCountPerLockAndLeaveOutTheUncompiled(t *testing.T) {
 	m := func(id string) Mutant { return Mutant{ID: id} }
 	rs := []Result{
 		{Mutant: m("M1"), Lock: "lua", Status: Killed},
-		{Mutant: m("M2"), Lock: "lua", Status: Killed},
+		{Mutant: m("M2"), Lock: "lua", Status: Killed, Kill: &Kill{Case: Case{Seed: 4}}},
 		{Mutant: m("M3"), Lock: "lua", Status: Survived},
 		{Mutant: m("M4"), Lock: "lua", Status: NotCompiled},
 		{Mutant: m("M1"), Lock: "fenced", Status: Survived},
 	}
 	got := Scores(rs)
-	require.Equal(t, []Score{{Lock: "fenced", Survived: 1}, {Lock: "lua", Killed: 2, Survived: 1, NotCompiled: 1}}, got)
-	require.Equal(t, "lua: 2/3 killed (67%), 1 not compiled", got[1].String())
+	require.Equal(t, []Score{{Lock: "fenced", Survived: 1}, {Lock: "lua", Killed: 2, Survived: 1, NotCompiled: 1, ByRandom: 1}}, got)
+	require.Equal(t, "lua: 2/3 killed (67%), 1 not compiled; 1 of the kills by random faults only", got[1].String())
 	require.Equal(t, 0, Score{Lock: "x", NotCompiled: 3}.Percent())
 	require.Equal(t, []Result{rs[4], rs[2]}, Survivors(rs))
 }
@@ -78,7 +78,7 @@ func TestWriteTextShowsKillsAndScores(t *testing.T) {
 	require.Contains(t, s, "unmutated: 1 of 2 cases safe")
 	require.Contains(t, s, "holder-crash seed 2: stuck (original safe)  [simrun run --lock lua --scenario holder-crash --seed 2]")
 	require.Contains(t, s, "lua.go:9")
-	require.Contains(t, s, "lua: 1/2 killed (50%), 0 not compiled")
+	require.Contains(t, s, "lua: 1/2 killed (50%), 0 not compiled; 0 of the kills by random faults only")
 }
 
 func TestSampleIsEvenDeterministicAndOrdered(t *testing.T) {

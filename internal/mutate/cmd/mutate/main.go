@@ -46,6 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	list := fs.Bool("list", false, "list the mutants and whether they type-check; run nothing")
 	show := fs.String("show", "", "print the change of the mutant with this ID and exit")
+	render := fs.String("render", "", "print the tables and scores of a --json report FILE again and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -56,6 +57,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *seeds < 0 || *random < 0 || *jobs < 1 || *maxN < 0 {
 		fmt.Fprintln(stderr, "mutate: --seeds, --random-seeds and --max must be >= 0, --jobs >= 1")
 		return 2
+	}
+	if *render != "" {
+		return renderReport(*render, stdout, stderr)
 	}
 	var opList []mutate.Operator
 	for _, o := range splitList(*ops) {
@@ -145,6 +149,24 @@ func writeJSON(path string, rep mutate.Report) error {
 		return fmt.Errorf("writing the report: %w", err)
 	}
 	return nil
+}
+
+func renderReport(path string, stdout, stderr io.Writer) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "mutate: %v\n", err)
+		return 2
+	}
+	var rep mutate.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		fmt.Fprintf(stderr, "mutate: %s: %v\n", path, err)
+		return 2
+	}
+	if err := mutate.WriteText(stdout, rep); err != nil {
+		fmt.Fprintf(stderr, "mutate: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
 func showMutant(root string, ms []mutate.Mutant, id string, stdout, stderr io.Writer) int {
