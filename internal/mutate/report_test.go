@@ -39,6 +39,7 @@ func TestClassify(t *testing.T) {
 		{3, `{"outcome":"safe"}`, "", Nondeterminism},
 		{2, ``, "simrun: --ttl is bad", Rejected},
 		{2, ``, "panic: index out of range\n\ngoroutine 1", Crash},
+		{2, ``, "simrun: internal error: runtime error: index out of range [16] with length 16", Crash},
 		{0, `not json`, "", Crash},
 		{0, `{"outcome":"maybe"}`, "", Crash},
 		{137, ``, "", Crash},

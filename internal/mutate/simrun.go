@@ -106,7 +106,8 @@ func (s Simrun) Run(ctx context.Context, lock string, c Case) Outcome {
 
 // classify maps simrun's exit code and --json output to an outcome.
 func classify(code int, stdout []byte, stderr string) Outcome {
-	if strings.Contains(stderr, "panic:") || strings.Contains(stderr, "fatal error:") {
+	// simrun turns a panic into "simrun: internal error: ..." and exit 2.
+	if strings.Contains(stderr, "panic:") || strings.Contains(stderr, "fatal error:") || strings.Contains(stderr, "internal error:") {
 		return Crash
 	}
 	switch code {
