@@ -4,7 +4,7 @@ GO            ?= go
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME     ?= 1s
 
-.PHONY: run test lint bench vet mutants
+.PHONY: run test lint bench vet mutants mutate
 
 # The main job, fully in-process: the lock x fault safety matrix.
 run:
@@ -47,3 +47,11 @@ bench-real:
 # an ordinary go test. A measurement, not part of make test (minutes).
 mutants:
 	GO=$(GO) ./scripts/mutants
+
+# Issue 11's mutation score of the built-in locks: mutate locks/ one AST
+# change at a time in temporary copies, run each mutant's simrun through
+# the lock's named scenarios and random faults, and print per lock which
+# mutants survive and the score. A measurement, not part of make test (tens
+# of minutes); MUTATE_FLAGS='--lock lua --max 30' for a quick one.
+mutate:
+	$(GO) run ./internal/mutate/cmd/mutate $(MUTATE_FLAGS)
