@@ -80,13 +80,7 @@ func (w *World) OnSeamCall(f func(SeamCall)) { w.seamHook = f }
 // node resumes.
 func (w *World) seam(t *task, k SeamKind) {
 	w.seamHook(SeamCall{Kind: k, Node: t.node, Task: t.name})
-	if t.killed {
-		panic(errCrashed)
-	}
-	if t.node.paused {
-		t.prepare()
-		t.state = stBlocked
-		w.wake(t, t.gen, wakeSignal) // parks it with its node
-		t.park()
+	if t.killed || t.node.paused {
+		w.holdIfStopped(t)
 	}
 }

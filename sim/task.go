@@ -350,6 +350,18 @@ func (w *World) enter() *task {
 	if t == nil {
 		panic("sim: seam call outside a task (from the scheduler or another goroutine)")
 	}
+	if t.killed || t.node.paused {
+		w.holdIfStopped(t) // out of line: the common case is two loads
+	}
+	if t.calls++; t.calls > maxCallsWithoutBlocking {
+		panic(fmt.Sprintf("sim: task %s on node %s made %d seam calls without blocking: a livelock (a retry loop on an expired context?)", t.name, t.node.name, t.calls))
+	}
+	return t
+}
+
+// holdIfStopped unwinds t if its node crashed, and holds it until its node
+// resumes if the node is paused.
+func (w *World) holdIfStopped(t *task) {
 	if t.killed {
 		panic(errCrashed)
 	}
@@ -359,10 +371,6 @@ func (w *World) enter() *task {
 		w.wake(t, t.gen, wakeSignal) // parks it with its node
 		t.park()
 	}
-	if t.calls++; t.calls > maxCallsWithoutBlocking {
-		panic(fmt.Sprintf("sim: task %s on node %s made %d seam calls without blocking: a livelock (a retry loop on an expired context?)", t.name, t.node.name, t.calls))
-	}
-	return t
 }
 
 // maxCallsWithoutBlocking bounds the seam calls a task makes between two
