@@ -303,6 +303,62 @@ func Scenarios() []Named {
 				return c
 			},
 		},
+		{
+			Name:    "client-clock-jump",
+			Summary: "careful clients work until just before their validity ends; the holder's wall clock steps back by the TTL right after its acquire returns",
+			// The literature (antirez's reply to Kleppmann) expects a wall
+			// step to leave redlock alone: its validity is an elapsed time,
+			// measured on a monotonic clock, as Go's time.Now carries one.
+			// locksim's clients and locks read Runtime.Now, the node's wall
+			// clock with no monotonic reading, so the step moves the
+			// validity the careful client compares with: it is the program
+			// that keeps time on a wall clock that locksim measures.
+			Expect: diverge(redisLocks("", Unsafe, Unsafe, Safe, map[string]string{
+				"lua":     "the careful holder compares its wall clock, now a TTL behind, with a validity taken before the step, and works on for a TTL past its lease",
+				"redlock": "as lua: the validity is a reading of the client's wall clock, which stepped back by the TTL, so the careful holder works past its lease (a monotonic reading would not have moved)",
+				"fenced":  "the stale holder's write carries a token the storage has already seen superseded",
+			}), "redlock", Safe),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.Careful, c.WorkToValidity, c.Margin = true, true, Duration(5*time.Millisecond)
+				c.Faults.Faults = []faults.Fault{{Kind: faults.ClockStep, When: &faults.Trigger{Op: faults.OpAcquire, Phase: faults.PhaseOK, Client: 1, After: time.Millisecond}, Node: faults.Holder, Step: -ttl}}
+				return c
+			},
+		},
+		{
+			Name:    "client-clock-drift",
+			Summary: "the clients' clocks run 5% slow, beyond redlock's 1% drift factor; careful clients work until just before their validity ends",
+			Expect: redisLocks("", Unsafe, Unsafe, Safe, map[string]string{
+				"lua":     "no drift margin: a slow clock makes the careful holder think less time passed than did, so it works past its lease",
+				"redlock": "the validity is computed on the client's clock, 5% slow, and the 1% drift factor covers only 1%: the careful holder works past its lease",
+				"fenced":  "the late write's token is rejected",
+			}),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.Careful, c.WorkToValidity, c.Margin = true, true, Duration(5*time.Millisecond)
+				c.Faults.Faults = []faults.Fault{{Kind: faults.ClockDrift, Node: "client-*", Rate: -0.05, For: 30 * time.Second}}
+				return c
+			},
+		},
+		{
+			Name:    "pause-before-release",
+			Summary: "the holder pauses for 2x TTL after its write returns and before its release",
+			// The scenario exists to catch the locks that get this wrong: a
+			// plain DEL release (it deletes the next holder's key) or an
+			// owner value shared between clients (the check passes for the
+			// wrong client). Every built-in lock releases by owner value.
+			Expect: redisLocks(Safe, Safe, Safe, Safe, map[string]string{
+				"setnx":   "no TTL: the key waits for its paused holder, whose release then deletes its own key",
+				"lua":     "the key expires during the pause and the next holder takes it; the late release compares the owner value and deletes nothing",
+				"redlock": "as lua, on every node: the late release is owner-checked",
+				"fenced":  "as lua: the late release is owner-checked",
+			}),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.Faults.Faults = []faults.Fault{{Kind: faults.Pause, When: &faults.Trigger{Op: faults.OpWrite, Phase: faults.PhaseOK, Client: 1}, Node: faults.Holder, For: 2 * ttl}}
+				return c
+			},
+		},
 	}
 }
 
