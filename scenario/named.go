@@ -359,6 +359,23 @@ func Scenarios() []Named {
 				return c
 			},
 		},
+		{
+			Name:    "extend-gc-pause",
+			Summary: "clients work 2x TTL, extending their lease every TTL/2 as go-redsync users do; the holder pauses for 2x TTL after its last extend, before its write",
+			Expect: redisLocks("", Unsafe, Unsafe, Safe, map[string]string{
+				"lua":     "the pause outlasts the extended lease: the key expires, another client acquires, and the holder resumes straight into its write",
+				"redlock": "as lua: extending moves the expiry, not the pause; the keys expire on every node during it",
+				"fenced":  "the stale holder's write carries a superseded token and is rejected",
+			}),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.WorkMin, c.WorkMax, c.ExtendEvery = Duration(2*ttl), Duration(2*ttl), Duration(ttl/2)
+				// The extends come at TTL/2, TTL and 3TTL/2 of work; the pause
+				// starts a second after the last of them.
+				c.Faults.Faults = []faults.Fault{{Kind: faults.Pause, When: &faults.Trigger{Op: faults.OpRead, Phase: faults.PhaseOK, Client: 1, After: 3*ttl/2 + time.Second}, Node: faults.Holder, For: 2 * ttl}}
+				return c
+			},
+		},
 	}
 }
 
