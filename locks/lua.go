@@ -36,8 +36,9 @@ type LuaOptions struct {
 	// queues behind the delayed first reply on the FIFO link and arrives
 	// 12ms before expiry; the lease is honest, but a client that ignores
 	// its Validity works on for about a second past it. With 1s, or with
-	// clients that stop at their Validity, it is safe in all 100 (scenario
-	// TestNegativeControlsStaySafe). Either way, respect Validity.
+	// clients that stop at their Validity, it was safe in all 100 (scenario
+	// TestNegativeControlsStaySafe pins 1s with such clients). Either way,
+	// respect Validity.
 	AttemptTimeout time.Duration
 }
 

@@ -63,8 +63,8 @@ func TestNegativeControlsStaySafe(t *testing.T) {
 	careful := func(c Config) Config { c.Careful = true; return c }
 	for _, tc := range []struct {
 		name, scenario, lock string
-		configure        func(Config) Config
-		opts             Options
+		configure            func(Config) Config
+		opts                 Options
 	}{
 		// The retry's reply cannot arrive late (its attempt ends after 1s),
 		// and a careful client stops at its validity.
