@@ -99,7 +99,11 @@ func (c Config) Estimate() Estimate {
 		gap = min(gap, c.RetryDelay.D())
 	}
 	nodes := uint64(max(c.Nodes, 1))
-	e := Estimate{Operations: 4 * cycles}
+	perCycle := uint64(4)
+	if c.ExtendEvery > 0 {
+		perCycle += uint64(c.WorkMax.D() / c.ExtendEvery.D()) // one extend per step of work
+	}
+	e := Estimate{Operations: perCycle * cycles}
 	e.HistoryEvents = e.Operations * 5 / 2 // invoke and completion, plus storage accesses
 	e.RedisCommands = nodes*uint64(c.Clients)*uint64(h/gap) + 4*nodes*cycles
 	return e

@@ -71,7 +71,7 @@ func (c *client) once(ctx context.Context, rt *sim.Runtime) {
 	}
 	rec.complete(c, id, histories.OK, done)
 
-	c.critical(ctx, rt, id, lease)
+	c.critical(ctx, rt, id, &lease)
 
 	rid := rec.invoke(c, histories.Event{Op: histories.OpRelease, Key: lockKey, Value: lease.Value, CS: id})
 	rctx, cancel := rt.WithTimeout(ctx, cfg.AcquireTimeout.D())
@@ -107,13 +107,16 @@ func releaseOutcome(err error) histories.Type {
 }
 
 // critical is the critical section: read the resource, work, write it back.
-func (c *client) critical(ctx context.Context, rt *sim.Runtime, cs int, lease locks.Lease) {
+// Extends along the way update *lease, which the release then uses.
+func (c *client) critical(ctx context.Context, rt *sim.Runtime, cs int, lease *locks.Lease) {
 	cfg := &c.r.cfg
 	read, ok := c.access(ctx, rt, storageRequest{Op: histories.OpRead, CS: cs, Token: lease.Token})
 	if !ok {
 		return
 	}
-	_ = rt.Sleep(ctx, c.workTime(rt, lease))
+	if !c.work(ctx, rt, cs, lease) {
+		return // the lease could not be extended: the client no longer holds it
+	}
 	if cfg.Careful && lease.Expires() && !rt.Now().Before(lease.Validity) {
 		return // a careful client does not write on a lease it no longer trusts
 	}
@@ -137,6 +140,56 @@ func (c *client) critical(ctx context.Context, rt *sim.Runtime, cs int, lease lo
 		}
 	}
 	c.access(ctx, rt, req)
+}
+
+// work is the client's work between its read and its write. With
+// ExtendEvery it works in steps, extending its lease before each step but
+// the first, and reports false when an extend fails: a client that cannot
+// extend must stop, for it no longer knows that it holds the lock.
+func (c *client) work(ctx context.Context, rt *sim.Runtime, cs int, lease *locks.Lease) bool {
+	total := c.workTime(rt, *lease)
+	every := c.r.cfg.ExtendEvery.D()
+	ext, ok := c.lock.(locks.Extender)
+	if every <= 0 || !ok || !lease.Expires() {
+		_ = rt.Sleep(ctx, total)
+		return true
+	}
+	for total > 0 {
+		step := min(total, every)
+		_ = rt.Sleep(ctx, step)
+		if total -= step; total <= 0 {
+			break
+		}
+		if !c.extend(ctx, rt, ext, cs, lease) {
+			return false
+		}
+	}
+	return true
+}
+
+// extend extends *lease, recording the extend, and reports whether it
+// succeeded. Its outcome is read as a release's: ErrNotOwner is a definite
+// no, anything else may have extended the lease on some node.
+func (c *client) extend(ctx context.Context, rt *sim.Runtime, ext locks.Extender, cs int, lease *locks.Lease) bool {
+	rec := c.r.rec
+	ev := histories.Event{Op: histories.OpExtend, Key: lockKey, Value: lease.Value, CS: cs}
+	id := rec.invoke(c, ev)
+	ectx, cancel := rt.WithTimeout(ctx, c.r.cfg.AcquireTimeout.D())
+	next, err := ext.Extend(ectx, *lease)
+	cancel()
+	if err != nil {
+		ev.Error = err.Error()
+		rec.complete(c, id, releaseOutcome(err), ev)
+		return false
+	}
+	*lease = next
+	ev.Token = next.Token
+	if next.Expires() {
+		ev.ValidUntil = sinceEpoch(next.Validity)
+		ev.ValidUntilTrue = c.trueAt(next.Validity)
+	}
+	rec.complete(c, id, histories.OK, ev)
+	return true
 }
 
 // workTime is how long the client works between its read and its write.

@@ -47,6 +47,15 @@ type Config struct {
 	// validity work WorkMax).
 	WorkToValidity bool     `json:"work_to_validity,omitempty"`
 	Margin         Duration `json:"margin,omitempty"`
+	// ExtendEvery, when positive, makes clients work as go-redsync users
+	// whose critical sections outlast the TTL: the work between read and
+	// write goes in steps of at most ExtendEvery, and before every step
+	// but the first the client extends its lease (locks.Extender),
+	// recording an extend. A failed or indeterminate extend ends the
+	// critical section before the write. It must be below the TTL, so that
+	// each extend can come before the lease runs out; locks that cannot
+	// extend (mutex, setnx) work on without.
+	ExtendEvery Duration `json:"extend_every,omitempty"`
 	// Stagger delays the start of every client but client-1, so that
 	// client-1's first acquire meets a free lock.
 	Stagger Duration `json:"stagger,omitempty"`
@@ -179,6 +188,8 @@ func (c Config) Validate() error {
 		return bad("acquire_timeout", "%s is out of range (0, %s]", c.AcquireTimeout, MaxSpan)
 	case c.RetryDelay != 0 && c.RetryDelay.D() < MinRetryDelay:
 		return bad("retry_delay", "%s is out of range [%s, %s] (or 0: the lock's own delay)", c.RetryDelay, MinRetryDelay, MaxSpan)
+	case c.ExtendEvery < 0 || c.ExtendEvery != 0 && (c.ExtendEvery.D() < MinTTL || c.ExtendEvery >= c.TTL):
+		return bad("extend_every", "%s is out of range [%s, ttl %s) (or 0: no extends)", c.ExtendEvery, MinTTL, c.TTL)
 	case c.DriftFactor != nil && !(*c.DriftFactor >= 0 && *c.DriftFactor < 1):
 		return bad("drift_factor", "%v is out of range [0, 1)", *c.DriftFactor)
 	}

@@ -303,6 +303,79 @@ func Scenarios() []Named {
 				return c
 			},
 		},
+		{
+			Name:    "client-clock-jump",
+			Summary: "careful clients work until just before their validity ends; the holder's wall clock steps back by the TTL right after its acquire returns",
+			// The literature (antirez's reply to Kleppmann) expects a wall
+			// step to leave redlock alone: its validity is an elapsed time,
+			// measured on a monotonic clock, as Go's time.Now carries one.
+			// locksim's clients and locks read Runtime.Now, the node's wall
+			// clock with no monotonic reading, so the step moves the
+			// validity the careful client compares with: it is the program
+			// that keeps time on a wall clock that locksim measures.
+			Expect: diverge(redisLocks("", Unsafe, Unsafe, Safe, map[string]string{
+				"lua":     "the careful holder compares its wall clock, now a TTL behind, with a validity taken before the step, and works on for a TTL past its lease",
+				"redlock": "as lua: the validity is a reading of the client's wall clock, which stepped back by the TTL, so the careful holder works past its lease (a monotonic reading would not have moved)",
+				"fenced":  "the stale holder's write carries a token the storage has already seen superseded",
+			}), "redlock", Safe),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.Careful, c.WorkToValidity, c.Margin = true, true, Duration(5*time.Millisecond)
+				c.Faults.Faults = []faults.Fault{{Kind: faults.ClockStep, When: &faults.Trigger{Op: faults.OpAcquire, Phase: faults.PhaseOK, Client: 1, After: time.Millisecond}, Node: faults.Holder, Step: -ttl}}
+				return c
+			},
+		},
+		{
+			Name:    "client-clock-drift",
+			Summary: "the clients' clocks run 5% slow, beyond redlock's 1% drift factor; careful clients work until just before their validity ends",
+			Expect: redisLocks("", Unsafe, Unsafe, Safe, map[string]string{
+				"lua":     "no drift margin: a slow clock makes the careful holder think less time passed than did, so it works past its lease",
+				"redlock": "the validity is computed on the client's clock, 5% slow, and the 1% drift factor covers only 1%: the careful holder works past its lease",
+				"fenced":  "the late write's token is rejected",
+			}),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.Careful, c.WorkToValidity, c.Margin = true, true, Duration(5*time.Millisecond)
+				c.Faults.Faults = []faults.Fault{{Kind: faults.ClockDrift, Node: "client-*", Rate: -0.05, For: 30 * time.Second}}
+				return c
+			},
+		},
+		{
+			Name:    "pause-before-release",
+			Summary: "the holder pauses for 2x TTL after its write returns and before its release",
+			// The scenario exists to catch the locks that get this wrong: a
+			// plain DEL release (it deletes the next holder's key) or an
+			// owner value shared between clients (the check passes for the
+			// wrong client). Every built-in lock releases by owner value.
+			Expect: redisLocks(Safe, Safe, Safe, Safe, map[string]string{
+				"setnx":   "no TTL: the key waits for its paused holder, whose release then deletes its own key",
+				"lua":     "the key expires during the pause and the next holder takes it; the late release compares the owner value and deletes nothing",
+				"redlock": "as lua, on every node: the late release is owner-checked",
+				"fenced":  "as lua: the late release is owner-checked",
+			}),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.Faults.Faults = []faults.Fault{{Kind: faults.Pause, When: &faults.Trigger{Op: faults.OpWrite, Phase: faults.PhaseOK, Client: 1}, Node: faults.Holder, For: 2 * ttl}}
+				return c
+			},
+		},
+		{
+			Name:    "extend-gc-pause",
+			Summary: "clients work 2x TTL, extending their lease every TTL/2 as go-redsync users do; the holder pauses for 2x TTL after its last extend, before its write",
+			Expect: redisLocks("", Unsafe, Unsafe, Safe, map[string]string{
+				"lua":     "the pause outlasts the extended lease: the key expires, another client acquires, and the holder resumes straight into its write",
+				"redlock": "as lua: extending moves the expiry, not the pause; the keys expire on every node during it",
+				"fenced":  "the stale holder's write carries a superseded token and is rejected",
+			}),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.WorkMin, c.WorkMax, c.ExtendEvery = Duration(2*ttl), Duration(2*ttl), Duration(ttl/2)
+				// The extends come at TTL/2, TTL and 3TTL/2 of work; the pause
+				// starts a second after the last of them.
+				c.Faults.Faults = []faults.Fault{{Kind: faults.Pause, When: &faults.Trigger{Op: faults.OpRead, Phase: faults.PhaseOK, Client: 1, After: 3*ttl/2 + time.Second}, Node: faults.Holder, For: 2 * ttl}}
+				return c
+			},
+		},
 	}
 }
 

@@ -25,6 +25,7 @@ type configFlags struct {
 	ttl      string
 	duration string
 	workload string
+	careful  bool
 	out      string
 }
 
@@ -38,6 +39,7 @@ func addConfigFlags(fs *flag.FlagSet) *configFlags {
 	fs.StringVar(&c.ttl, "ttl", "", "lock TTL, e.g. 8s")
 	fs.StringVar(&c.duration, "duration", "", "virtual length of the run, e.g. 40s")
 	fs.StringVar(&c.workload, "workload", "", "protected resource: counter or ledger")
+	fs.BoolVar(&c.careful, "careful", false, "careful clients: skip the write once the lease's validity has passed on the client's clock (default: the scenario's)")
 	fs.StringVar(&c.out, "out", "out", "directory for failure artifacts and visualizations")
 	return c
 }
@@ -99,6 +101,9 @@ func (c *configFlags) config() (scenario.Config, error) {
 	}
 	if given["workload"] {
 		cfg.Workload = scenario.Workload(c.workload)
+	}
+	if given["careful"] {
+		cfg.Careful = c.careful
 	}
 	if c.faults != "" && !c.random() {
 		data, err := os.ReadFile(c.faults)

@@ -76,8 +76,15 @@ func describeConfig(cfg scenario.Config, seed uint64) string {
 	if sc == "" {
 		sc = "(none)"
 	}
-	return fmt.Sprintf("lock %s, scenario %s, seed %d: %d clients, %d Redis node(s), ttl %s, duration %s, %s workload, %d fault(s)",
-		cfg.Lock, sc, seed, cfg.Clients, cfg.Nodes, cfg.TTL, cfg.Duration, cfg.Workload, cfg.Faults.Len())
+	work := string(cfg.Workload) + " workload"
+	if cfg.Careful {
+		work += ", careful clients"
+	}
+	if cfg.ExtendEvery > 0 {
+		work += fmt.Sprintf(", extending every %s", cfg.ExtendEvery)
+	}
+	return fmt.Sprintf("lock %s, scenario %s, seed %d: %d clients, %d Redis node(s), ttl %s, duration %s, %s, %d fault(s)",
+		cfg.Lock, sc, seed, cfg.Clients, cfg.Nodes, cfg.TTL, cfg.Duration, work, cfg.Faults.Len())
 }
 
 // printResult prints the summary of o, and on a violation its explanation,
