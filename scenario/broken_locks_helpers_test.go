@@ -82,11 +82,31 @@ func (c *bugConn) Do(ctx context.Context, args ...any) (any, error) {
 func newBuggyLua(b bug, attemptTimeout time.Duration) func(env locks.Env) (locks.Locker, error) {
 	return func(env locks.Env) (locks.Locker, error) {
 		o := env.Options
-		return locks.NewLua(env.Runtime, &bugConn{inner: env.Conns[0], bug: b}, locks.LuaOptions{
+		l, err := locks.NewLua(env.Runtime, &bugConn{inner: env.Conns[0], bug: b}, locks.LuaOptions{
 			Key: o.Key, TTL: o.TTL, Tries: o.Tries, RetryDelay: o.RetryDelay,
 			MinRetryDelay: o.MinRetryDelay, MaxRetryDelay: o.MaxRetryDelay, AttemptTimeout: attemptTimeout,
 		})
+		if err != nil || b.sharedValue == "" {
+			return l, err
+		}
+		return sharedValueLock{l, b.sharedValue}, nil
 	}
+}
+
+// sharedValueLock reports the shared owner value in its leases, as the
+// user's lock that writes it would: the lease then says truthfully what
+// Redis holds, and Unlock and Extend send it.
+type sharedValueLock struct {
+	*locks.LuaLock
+	value string
+}
+
+func (l sharedValueLock) Lock(ctx context.Context) (locks.Lease, error) {
+	lease, err := l.LuaLock.Lock(ctx)
+	if err == nil {
+		lease.Value = l.value
+	}
+	return lease, err
 }
 
 // newRedlockWith builds the built-in redlock with env's options changed by
@@ -197,7 +217,10 @@ func (l *simpleRedlock) Lock(ctx context.Context) (locks.Lease, error) {
 		if n >= l.quorum && (!l.checkValidity || now.Before(until)) {
 			return locks.Lease{Key: l.key, Value: value, Validity: until}, nil
 		}
-		l.round(func(c locks.Conn) bool { _, err := c.Do(ctx, "EVAL", releaseScript, "1", l.key, value); return err == nil })
+		l.round(func(c locks.Conn) bool {
+			_, err := c.Do(ctx, "EVAL", releaseScript, "1", l.key, value)
+			return err == nil
+		})
 		if err := l.rt.Sleep(ctx, 50*time.Millisecond+time.Duration(r.Int64N(int64(200*time.Millisecond)))); err != nil {
 			return locks.Lease{}, fmt.Errorf("simple redlock: %w: %w", locks.ErrNotAcquired, err)
 		}
