@@ -82,6 +82,11 @@ func brokenLocks() []brokenLock {
 		},
 		{
 			name: "plain-set-refresh", like: "lua", scenario: "pause-before-release", configure: careful,
+			// With the extend workload, gc-pause (or pause-before-release)
+			// catches it: the holder's key expires during its pause,
+			// another client takes the lock, and the paused holder's next
+			// refresh, a plain SET, overwrites the new holder's key while
+			// both work. Random client pauses should too.
 			namedSkip:  "needs the extend workload (clients calling Extend periodically): no client calls Extend yet, so a broken refresh never runs",
 			randomSkip: "needs the extend workload (clients calling Extend periodically)",
 			broken:     newBuggyLua(bug{plainSetExtend: true}, attempt), twin: newBuggyLua(bug{}, attempt),
