@@ -46,7 +46,7 @@ type bugConn struct {
 }
 
 func (c *bugConn) Do(ctx context.Context, args ...any) (any, error) {
-	if len(args) < 6 || args[0] != "EVAL" {
+	if len(args) < 5 || args[0] != "EVAL" { // EVAL body 1 key value [arg...]
 		return c.inner.Do(ctx, args...)
 	}
 	script, _ := args[1].(string)

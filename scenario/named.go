@@ -326,6 +326,20 @@ func Scenarios() []Named {
 			},
 		},
 		{
+			Name:    "client-clock-jump-forward",
+			Summary: "the holder's wall clock steps forward by 2x TTL right after its acquire returns (NTP correcting a clock that was behind)",
+			Expect: redisLocks("", Safe, Safe, Safe, map[string]string{
+				"lua":     "a forward step only shortens the validity the holder believes it has: it stops early, never late",
+				"redlock": "as lua",
+				"fenced":  "tokens come from INCR on Redis, not from any client's clock",
+			}),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.Faults.Faults = []faults.Fault{{Kind: faults.ClockStep, When: &faults.Trigger{Op: faults.OpAcquire, Phase: faults.PhaseOK, Client: 1, After: time.Millisecond}, Node: faults.Holder, Step: 2 * ttl}}
+				return c
+			},
+		},
+		{
 			Name:    "client-clock-drift",
 			Summary: "the clients' clocks run 5% slow, beyond redlock's 1% drift factor; careful clients work until just before their validity ends",
 			Expect: redisLocks("", Unsafe, Unsafe, Safe, map[string]string{
@@ -373,6 +387,25 @@ func Scenarios() []Named {
 				// The extends come at TTL/2, TTL and 3TTL/2 of work; the pause
 				// starts a second after the last of them.
 				c.Faults.Faults = []faults.Fault{{Kind: faults.Pause, When: &faults.Trigger{Op: faults.OpRead, Phase: faults.PhaseOK, Client: 1, After: 3*ttl/2 + time.Second}, Node: faults.Holder, For: 2 * ttl}}
+				return c
+			},
+		},
+		{
+			Name:    "pause-before-extend",
+			Summary: "clients work 2x TTL, extending every TTL/2; the holder pauses for 2x TTL a second after its first extend and resumes into its next extend",
+			Expect: redisLocks("", Safe, Safe, Safe, map[string]string{
+				"lua":     "the late extend finds the key expired or another owner's, fails, and the client stops before its write",
+				"redlock": "as lua: the extend fails on a majority, and the client stops",
+				"fenced":  "as lua; and a stale write would carry a superseded token",
+			}),
+			config: func(lock string) Config {
+				c := base(lock)
+				c.WorkMin, c.WorkMax, c.ExtendEvery = Duration(2*ttl), Duration(2*ttl), Duration(ttl/2)
+				// The first extend comes at TTL/2 of work; the pause starts a
+				// second after it, and the next extend is due when it ends.
+				// A refresh that does not check the owner (a plain SET)
+				// takes the key back from whoever acquired meanwhile.
+				c.Faults.Faults = []faults.Fault{{Kind: faults.Pause, When: &faults.Trigger{Op: faults.OpRead, Phase: faults.PhaseOK, Client: 1, After: ttl/2 + time.Second}, Node: faults.Holder, For: 2 * ttl}}
 				return c
 			},
 		},
