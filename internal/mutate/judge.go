@@ -71,10 +71,13 @@ func (c Case) Command(lock string) string {
 type Table map[Case]Outcome
 
 // Kills is the bug-only rule: a case kills a mutant when the unmutated lock
-// is safe on it and the mutant is not. A case the original already fails
-// says nothing about the mutant, whatever the mutant does there.
+// is safe on it and the mutant is shown to be broken there (a violation, a
+// stuck lock, a crash, a rejection or a timeout). A case the original
+// already fails says nothing about the mutant, whatever the mutant does
+// there; and an unknown outcome shows nothing either: "could not decide"
+// is not a failure.
 func Kills(original, mutant Outcome) bool {
-	return original == Safe && mutant != "" && mutant != Safe
+	return original == Safe && mutant != "" && mutant != Safe && mutant != Unknown
 }
 
 // Candidates are the cases of order on which the original is safe: the
