@@ -48,9 +48,7 @@ func (c *RedisConn) DoStrings(ctx context.Context, args ...string) (any, error) 
 	if t.node != c.from {
 		panic(fmt.Sprintf("sim: connection of node %s used by task %s of node %s", c.from.name, t.name, t.node.name))
 	}
-	if w.seamHook != nil {
-		w.seam(t, SeamDoSent)
-	}
+	w.seamAt(t, SeamDoSent)
 	if len(args) == 0 {
 		return nil, fmt.Errorf("redis command: %w", errNoArgs)
 	}
@@ -71,9 +69,7 @@ func (c *RedisConn) DoStrings(ctx context.Context, args ...string) (any, error) 
 	if t.wait(ctx) != wakeReply {
 		return nil, ctx.Err() // bare, as go-redis returns it; r may still be in flight
 	}
-	if w.seamHook != nil {
-		w.seam(t, SeamDoReplied)
-	}
+	w.seamAt(t, SeamDoReplied)
 	// The reply was delivered: nothing refers to r any more (a message
 	// travels once), so the connection's next command may reuse it.
 	val, err := r.val, r.err

@@ -31,9 +31,7 @@ func (rt *Runtime) TaskName() string { return rt.w.enter().name }
 func (rt *Runtime) Now() time.Time {
 	w := rt.w
 	t := w.enter()
-	if w.seamHook != nil {
-		w.seam(t, SeamNow)
-	}
+	w.seamAt(t, SeamNow)
 	return t.node.WallNow()
 }
 
@@ -47,9 +45,7 @@ func (rt *Runtime) Mono() time.Duration {
 func (rt *Runtime) Sleep(ctx context.Context, d time.Duration) error {
 	w := rt.w
 	t := w.enter()
-	if w.seamHook != nil {
-		w.seam(t, SeamSleep)
-	}
+	w.seamAt(t, SeamSleep)
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -129,9 +125,7 @@ type Group struct {
 func (g *Group) Go(f func()) {
 	w := g.w
 	t := w.enter()
-	if w.seamHook != nil {
-		w.seam(t, SeamGo)
-	}
+	w.seamAt(t, SeamGo)
 	g.n++
 	g.seq++
 	if t.goName == "" {
@@ -153,9 +147,7 @@ func (g *Group) done() {
 // Wait blocks until every function started with Go has returned.
 func (g *Group) Wait() {
 	t := g.w.enter()
-	if g.w.seamHook != nil {
-		g.w.seam(t, SeamWait)
-	}
+	g.w.seamAt(t, SeamWait)
 	if g.n == 0 {
 		return
 	}
@@ -175,9 +167,7 @@ type Mutex struct {
 // Lock takes the mutex, or returns ctx.Err() once ctx is done.
 func (m *Mutex) Lock(ctx context.Context) error {
 	t := m.w.enter()
-	if m.w.seamHook != nil {
-		m.w.seam(t, SeamMutexLock)
-	}
+	m.w.seamAt(t, SeamMutexLock)
 	if ctx == nil {
 		ctx = context.Background()
 	}

@@ -75,6 +75,14 @@ type SeamCall struct {
 // calls itself. Without a hook a seam call pays one nil check.
 func (w *World) OnSeamCall(f func(SeamCall)) { w.seamHook = f }
 
+// seamAt reports t's call of kind k to the hook, if one is set: the
+// common case, no hook, costs one nil check where it is inlined.
+func (w *World) seamAt(t *task, k SeamKind) {
+	if w.seamHook != nil {
+		w.seam(t, k)
+	}
+}
+
 // seam reports t's call of kind k to the hook (set), then holds t as a
 // seam call's entry does: a crash unwinds it, a pause blocks it until its
 // node resumes.
