@@ -381,14 +381,9 @@ func Scenarios() []Named {
 				"redlock": "as lua: extending moves the expiry, not the pause; the keys expire on every node during it",
 				"fenced":  "the stale holder's write carries a superseded token and is rejected",
 			}),
-			config: func(lock string) Config {
-				c := base(lock)
-				c.WorkMin, c.WorkMax, c.ExtendEvery = Duration(2*ttl), Duration(2*ttl), Duration(ttl/2)
-				// The extends come at TTL/2, TTL and 3TTL/2 of work; the pause
-				// starts a second after the last of them.
-				c.Faults.Faults = []faults.Fault{{Kind: faults.Pause, When: &faults.Trigger{Op: faults.OpRead, Phase: faults.PhaseOK, Client: 1, After: 3*ttl/2 + time.Second}, Node: faults.Holder, For: 2 * ttl}}
-				return c
-			},
+			// The extends come at TTL/2, TTL and 3TTL/2 of work; the pause
+			// starts a second after the last of them.
+			config: func(lock string) Config { return extendingPause(lock, 3*ttl/2+time.Second) },
 		},
 		{
 			Name:    "pause-before-extend",
@@ -398,18 +393,24 @@ func Scenarios() []Named {
 				"redlock": "as lua: the extend fails on a majority, and the client stops",
 				"fenced":  "as lua; and a stale write would carry a superseded token",
 			}),
-			config: func(lock string) Config {
-				c := base(lock)
-				c.WorkMin, c.WorkMax, c.ExtendEvery = Duration(2*ttl), Duration(2*ttl), Duration(ttl/2)
-				// The first extend comes at TTL/2 of work; the pause starts a
-				// second after it, and the next extend is due when it ends.
-				// A refresh that does not check the owner (a plain SET)
-				// takes the key back from whoever acquired meanwhile.
-				c.Faults.Faults = []faults.Fault{{Kind: faults.Pause, When: &faults.Trigger{Op: faults.OpRead, Phase: faults.PhaseOK, Client: 1, After: ttl/2 + time.Second}, Node: faults.Holder, For: 2 * ttl}}
-				return c
-			},
+			// The first extend comes at TTL/2 of work; the pause starts a
+			// second after it, and the next extend is due when it ends. A
+			// refresh that does not check the owner (a plain SET) takes the
+			// key back from whoever acquired meanwhile.
+			config: func(lock string) Config { return extendingPause(lock, ttl/2+time.Second) },
 		},
 	}
+}
+
+// extendingPause is the base config of lock with clients that work 2x TTL
+// and extend every TTL/2, as go-redsync users do, and a pause of the
+// holder for 2x TTL that starts after this much of its work (counted from
+// its read's reply).
+func extendingPause(lock string, after time.Duration) Config {
+	c := base(lock)
+	c.WorkMin, c.WorkMax, c.ExtendEvery = Duration(2*ttl), Duration(2*ttl), Duration(ttl/2)
+	c.Faults.Faults = []faults.Fault{{Kind: faults.Pause, When: &faults.Trigger{Op: faults.OpRead, Phase: faults.PhaseOK, Client: 1, After: after}, Node: faults.Holder, For: 2 * ttl}}
+	return c
 }
 
 // diverge records that the literature predicts lit for lock, where locksim
