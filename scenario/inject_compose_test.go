@@ -52,7 +52,7 @@ func settingsMismatch(t helperT, cfg Config, seed uint64, at []time.Duration) []
 	var bad []string
 	check := func(now time.Duration) {
 		active := map[int]bool{}
-		for _, e := range r.rec.all() {
+		for _, e := range r.rec.joined() {
 			switch e.Op {
 			case histories.OpFaultStart:
 				active[e.FaultID] = true

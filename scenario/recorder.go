@@ -52,23 +52,25 @@ func (r *recorder) last() histories.Event { return r.cur[len(r.cur)-1] }
 // len is the number of events recorded.
 func (r *recorder) len() int { return r.n }
 
-// take returns the whole history, one slice, and empties the recorder. A
-// chunk is dropped as soon as it is copied, so that the collector may
-// reclaim it while the rest is copied.
+// take returns the whole history, one slice, and empties the recorder.
 func (r *recorder) take() histories.History {
-	if len(r.chunks) == 0 {
-		h := r.cur
-		r.cur, r.n = nil, 0
-		return h
-	}
-	h := make(histories.History, 0, r.n)
-	for i, c := range r.chunks {
-		h = append(h, c...)
-		r.chunks[i] = nil
-	}
-	h = append(h, r.cur...)
+	h := r.joined()
 	r.chunks, r.cur, r.n = nil, nil, 0
 	return h
+}
+
+// joined returns the events recorded so far as one slice: the recorder's
+// own storage when it has not outgrown its first slice (the common case,
+// no copy), else a copy joining its chunks.
+func (r *recorder) joined() histories.History {
+	if len(r.chunks) == 0 {
+		return r.cur
+	}
+	h := make(histories.History, 0, r.n)
+	for _, c := range r.chunks {
+		h = append(h, c...)
+	}
+	return append(h, r.cur...)
 }
 
 // invoke records the start of a client operation and returns its OpID.
@@ -101,16 +103,6 @@ func (r *recorder) observe(e histories.Event) {
 
 // sinceEpoch turns a wall-clock reading into the history's time axis.
 func sinceEpoch(t time.Time) time.Duration { return t.Sub(sim.Epoch) }
-
-// all returns a copy of the events recorded so far, leaving the recorder
-// as it is (for tests that look at a run in progress).
-func (r *recorder) all() histories.History {
-	h := make(histories.History, 0, r.n)
-	for _, c := range r.chunks {
-		h = append(h, c...)
-	}
-	return append(h, r.cur...)
-}
 
 // historySizeHint is the number of events the recorder makes room for at
 // the start: the run's estimate with a margin (the estimate fell 15% short
