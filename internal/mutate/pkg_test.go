@@ -180,7 +180,7 @@ func TestCopyTreeLeavesOutGitOutAndTheWorkDir(t *testing.T) {
 	writeFile(t, root, "work/w0/x", "x\n")
 	writeFile(t, root, "scenario/out/kept.json", "{}\n") // only the top-level out is artifacts
 	dst := filepath.Join(t.TempDir(), "tree")
-	require.NoError(t, copyTree(root, dst, filepath.Join(root, "work")))
+	require.NoError(t, CopyTree(root, dst, filepath.Join(root, "work")))
 	var got []string
 	require.NoError(t, filepath.WalkDir(dst, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {

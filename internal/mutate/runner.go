@@ -223,7 +223,7 @@ func Measure(ctx context.Context, cfg Config, ms []Mutant, notCompiled map[strin
 				mu.Unlock()
 				return
 			}
-			if err := copyTree(cfg.Root, tree, cfg.Work); err != nil {
+			if err := CopyTree(cfg.Root, tree, cfg.Work); err != nil {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("copying the tree: %w", err))
 				mu.Unlock()

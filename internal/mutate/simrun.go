@@ -132,10 +132,10 @@ func classify(code int, stdout []byte, stderr string) Outcome {
 	return Crash
 }
 
-// copyTree copies the tree at root to dst, leaving out .git, the
+// CopyTree copies the tree at root to dst, leaving out .git, the
 // top-level out directory (failure artifacts) and skip (the work
 // directory, when it lies inside root).
-func copyTree(root, dst, skip string) error {
+func CopyTree(root, dst, skip string) error {
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -13,16 +13,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/locksim/locksim/internal/mutants"
+	"github.com/locksim/locksim/internal/mutate"
 )
 
 func main() {
@@ -90,7 +89,7 @@ func judge(root string, m mutants.Mutant, timeout time.Duration) (verdict, detai
 		return "error", err.Error()
 	}
 	defer os.RemoveAll(tmp)
-	if err := copyTree(root, tmp); err != nil {
+	if err := mutate.CopyTree(root, tmp, ""); err != nil {
 		return "error", err.Error()
 	}
 	if err := m.Apply(tmp); err != nil {
@@ -155,33 +154,4 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// copyTree copies the source tree of root to dst, without .git and the
-// build and output folders.
-func copyTree(root, dst string) error {
-	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, path)
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			switch rel {
-			case ".git", "out", "bin", ".redis":
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), src, 0o644)
-	})
 }
