@@ -34,12 +34,7 @@ func NewStream(seed uint64, name string) *rand.Rand {
 // FNV-1a hash and the seed, each mixed through SplitMix64 so that nearby
 // seeds and similar names give unrelated streams.
 func streamSeed(seed uint64, name string) (uint64, uint64) {
-	h := uint64(fnvOffset)
-	for i := 0; i < len(name); i++ {
-		h ^= uint64(name[i])
-		h *= fnvPrime
-	}
-	x := splitmix64(seed) ^ h
+	x := splitmix64(seed) ^ fnvBytes(fnvOffset, name)
 	hi := splitmix64(x)
 	return hi, splitmix64(hi ^ x)
 }

@@ -50,12 +50,17 @@ func (t *tracer) u64(v uint64) {
 	t.h = h ^ h>>32
 }
 
-func (t *tracer) str(s string) {
-	h := t.h
+// fnvBytes mixes the bytes of s into h, FNV-1a.
+func fnvBytes(h uint64, s string) uint64 {
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
 		h *= fnvPrime
 	}
+	return h
+}
+
+func (t *tracer) str(s string) {
+	h := fnvBytes(t.h, s)
 	h ^= 0xff
 	h *= fnvPrime
 	t.h = h
@@ -64,15 +69,7 @@ func (t *tracer) str(s string) {
 // str2 mixes in the concatenation a+b, as str(a+b) does, without
 // building it.
 func (t *tracer) str2(a, b string) {
-	h := t.h
-	for i := 0; i < len(a); i++ {
-		h ^= uint64(a[i])
-		h *= fnvPrime
-	}
-	for i := 0; i < len(b); i++ {
-		h ^= uint64(b[i])
-		h *= fnvPrime
-	}
+	h := fnvBytes(fnvBytes(t.h, a), b)
 	h ^= 0xff
 	h *= fnvPrime
 	t.h = h
