@@ -98,6 +98,7 @@ type FastPath struct {
 	sha        string // lower-case hex SHA-1 of body, as EVALSHA takes it
 	id         uint64 // the body's ID in the trace: its SHA-1's first 8 bytes
 	run        ScriptFunc
+	byDigest   bool // made by NewFastPathSHA1: body unknown (fastpath_digest.go)
 }
 
 // NewFastPath returns the fast path run for the script body: name is for
@@ -115,7 +116,8 @@ func NewFastPath(name, body string, run ScriptFunc) *FastPath {
 // Name returns the name the fast path was made with.
 func (fp *FastPath) Name() string { return fp.name }
 
-// Body returns the exact script body the fast path implements.
+// Body returns the exact script body the fast path implements, or "" for
+// one made by NewFastPathSHA1, which knows only the body's SHA-1.
 func (fp *FastPath) Body() string { return fp.body }
 
 // SHA1 returns the SHA-1 of Body in lower-case hex: the digest EVALSHA
@@ -145,12 +147,19 @@ func (w *World) RegisterFastPath(fp *FastPath) {
 		panic(fmt.Sprintf("sim: more than %d fast paths", maxFastPaths))
 	}
 	w.fastPaths = append(w.fastPaths, fp)
+	w.fastBodies = append(w.fastBodies, fp.body)
+	if fp.byDigest {
+		w.unknownBodies++
+	} else {
+		w.knownBodies |= 1 << (len(w.fastPaths) - 1)
+	}
 }
 
 // WithFastPaths registers fps on the World (RegisterFastPath).
 func WithFastPaths(fps ...*FastPath) Option {
 	return func(w *World) {
 		w.fastPaths = slices.Grow(w.fastPaths, len(fps))
+		w.fastBodies = slices.Grow(w.fastBodies, len(fps))
 		for _, fp := range fps {
 			w.RegisterFastPath(fp)
 		}
@@ -164,11 +173,11 @@ func (w *World) FastPaths() []*FastPath { return append([]*FastPath(nil), w.fast
 // fastPathOf returns the index of the registered fast path of an EVAL body
 // or an EVALSHA digest, -1 if there is none.
 func (w *World) fastPathOf(arg string, isSHA bool) int {
+	if !isSHA {
+		return w.fastPathOfBody(arg) // fastpath_digest.go
+	}
 	for i, fp := range w.fastPaths {
-		// not a map: hashing a whole body costs more than comparing it
-		// with a few, which mostly differ in length or share the
-		// caller's constant's bytes (compared by pointer).
-		if isSHA && fp.sha == arg || !isSHA && fp.body == arg {
+		if fp.sha == arg {
 			return i
 		}
 	}
@@ -319,7 +328,7 @@ func (rn *RedisNode) fastEval(peer *server.Peer, args []string, isSHA bool) bool
 	}
 	if st.loaded&bit == 0 {
 		// an interpreted EVAL that succeeds caches its script
-		if r := st.call("SCRIPT", "LOAD", fp.body); r.kind != '$' {
+		if r := st.call("SCRIPT", "LOAD", rn.w.fastBodies[i]); r.kind != '$' {
 			panic(fmt.Sprintf("sim: SCRIPT LOAD of script %s: %q", fp.name, st.buf.Bytes()))
 		}
 		st.loaded |= bit

@@ -113,3 +113,56 @@ func (st *scriptState) pexpire(key, ms string) ScriptReply {
 	}
 	return r
 }
+
+// setNXPX runs SET key value NX PX ms.
+func (st *scriptState) setNXPX(key, value, ms string) ScriptReply {
+	ttl, ok := directMillis(ms)
+	if st.dispatch || !ok {
+		return st.call("SET", key, value, "NX", "PX", ms).export()
+	}
+	db := st.db0()
+	if db.Exists(key) {
+		return ScriptReply{Kind: '$', Nil: true}
+	}
+	if db.Set(key, value) != nil {
+		panic("sim: SET of a missing key failed")
+	}
+	db.SetTTL(key, ttl+st.pending)
+	return statusOK
+}
+
+// getRange runs GETRANGE key start end: directly for a prefix (start 0,
+// end a plain index), which is the string up to end, or all of it if
+// shorter (miniredis's redisRange, and Redis's); anything else, and a key
+// of another type, is dispatched.
+func (st *scriptState) getRange(key, start, end string) ScriptReply {
+	e, ok := plainIndex(end)
+	if st.dispatch || start != "0" || !ok {
+		return st.call("GETRANGE", key, start, end).export()
+	}
+	v, err := st.db0().Get(key)
+	switch err {
+	case nil:
+		return ScriptReply{Kind: '$', Str: v[:min(len(v), e+1)]}
+	case miniredis.ErrKeyNotFound:
+		return ScriptReply{Kind: '$'}
+	}
+	return st.call("GETRANGE", key, start, end).export() // WRONGTYPE
+}
+
+// plainIndex parses a non-negative index written canonically (no sign, no
+// leading zero) in at most 9 digits, where every parser agrees.
+func plainIndex(s string) (int, bool) {
+	if len(s) == 0 || len(s) > 9 || len(s) > 1 && s[0] == '0' {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}

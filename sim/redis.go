@@ -367,15 +367,15 @@ func (w *World) traceRedis(node int, args []string, val any, err error) {
 
 // traceScriptID returns the trace ID of the script body of an EVAL, if
 // the body has a registered fast path (RegisterFastPath): the first 8 bytes
-// of its SHA-1. Hashing a body costs more than the rest of the command.
+// of its SHA-1, found without hashing the body unless a fast path made by
+// digest has not seen its body yet (fastpath_digest.go). The ID depends on
+// the body alone, never on whether the fast path runs or has learnt it.
 func (w *World) traceScriptID(cmd, body string) (uint64, bool) {
 	if len(cmd) != 4 || !strings.EqualFold(cmd, "EVAL") {
 		return 0, false
 	}
-	for _, fp := range w.fastPaths {
-		if fp.body == body { // mostly the same bytes, compared by pointer
-			return fp.id, true
-		}
+	if i := w.fastPathOfBody(body); i >= 0 {
+		return w.fastPaths[i].id, true
 	}
 	return 0, false
 }

@@ -88,6 +88,38 @@ func (c *ScriptCall) SetPX(key, value, ms string) ScriptReply {
 	return r
 }
 
+// SetNXPX runs SET key value NX PX ms (in a script, the options in any
+// order mean the same): OK if it set the key, a nil if the key exists (of
+// any type), an error for a bad ms. Only an OK counts as a write, so a
+// script may still decline after a nil.
+func (c *ScriptCall) SetNXPX(key, value, ms string) ScriptReply {
+	r := c.st.setNXPX(key, value, ms)
+	st := c.st
+	switch {
+	case !r.OK():
+	case st.valKey == "" || st.valKey == key:
+		c.wrote = true
+		st.valKey, st.val = key, value
+	default:
+		c.wrote = true
+		c.changed("")
+	}
+	return r
+}
+
+// GetRange runs GETRANGE key start end: a bulk string ("" for a missing
+// key), or an error for a key of another type or bad indices. It only
+// reads.
+func (c *ScriptCall) GetRange(key, start, end string) ScriptReply {
+	return c.st.getRange(key, start, end)
+}
+
+// PTTL runs PTTL key: the milliseconds left, -1 for a key without a TTL,
+// -2 for a missing key. It only reads.
+func (c *ScriptCall) PTTL(key string) ScriptReply {
+	return c.st.call("PTTL", key).export()
+}
+
 // Del runs DEL key.
 func (c *ScriptCall) Del(key string) ScriptReply {
 	r := c.st.del(key)

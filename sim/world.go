@@ -61,6 +61,10 @@ type World struct {
 
 	interpretScripts bool        // WithInterpretedScripts (fastpath.go)
 	fastPaths        []*FastPath // RegisterFastPath (fastpath.go)
+	fastBodies       []string    // their bodies, as far as known (fastpath_digest.go)
+	knownBodies      uint64      // bit i: fastBodies[i] is fast path i's body
+	unknownBodies    int         // fast paths made by digest whose body no EVAL showed yet
+	lastMiss         string      // the last EVAL body hashed that matched none
 
 	stats Stats
 }

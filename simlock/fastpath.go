@@ -35,12 +35,15 @@ var (
 // after the locks script (locks.ScriptRelease...) it implements.
 func FastPaths() []*sim.FastPath { return append([]*sim.FastPath(nil), fastPaths...) }
 
-// WithFastPaths registers FastPaths on a World.
+// WithFastPaths registers FastPaths and LibraryFastPaths on a World: the
+// locks' scripts and the published libraries' (library.go). A World whose
+// clients never send a library's script traces as it did before these were
+// registered.
 func WithFastPaths() sim.Option { return withFastPaths }
 
 // withFastPaths is made once: a World per run, each option made anew would
 // be an allocation per run.
-var withFastPaths = sim.WithFastPaths(fastPaths...)
+var withFastPaths = sim.WithFastPaths(append(FastPaths(), libraryFastPaths...)...)
 
 // runLuaAcquire is
 //
