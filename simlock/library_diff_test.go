@@ -160,7 +160,7 @@ var libModes = []struct {
 // libDiffTally is what the random sequences exercised, over all checks.
 type libDiffTally struct {
 	fast, declined, expiries int
-	outcomes                    map[string]map[string]bool // script name -> replies seen
+	outcomes                 map[string]map[string]bool // script name -> replies seen
 }
 
 // libDiffProperty runs a drawn sequence on a node with the fast paths fps
