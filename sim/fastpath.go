@@ -27,7 +27,9 @@ package sim
 // differential and trace tests of package simlock check it).
 //
 // Recognition: EVAL by its body (the exact bytes of a registered body,
-// which is the same as recognising its SHA-1), EVALSHA by the SHA-1 hex
+// which is the same as recognising its SHA-1; for a fast path registered
+// by the SHA-1 alone, NewFastPathSHA1, by hashing the body until it has
+// been seen, fastpath_digest.go), EVALSHA by the SHA-1 hex
 // digest, in lower case as miniredis stores it, and only if miniredis has
 // the script (an earlier EVAL, or SCRIPT LOAD); otherwise miniredis answers
 // NOSCRIPT as before. A fast EVAL caches its script in miniredis (SCRIPT

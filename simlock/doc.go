@@ -9,7 +9,13 @@
 // (FastPaths, WithFastPaths): each registered under the SHA-1 of the exact
 // body it was written for, so that a script changed in package locks runs
 // in miniredis's interpreter, with its new semantics, and
-// TestFastPathsMatchLockScripts names the fast path gone stale.
+// TestFastPathsMatchLockScripts names the fast path gone stale. It also
+// provides the fast paths of the scripts of the published libraries
+// go-redsync v4 and bsm/redislock (LibraryScripts, LibraryFastPaths, also
+// registered by WithFastPaths): locksim holds no copy of those bodies, so
+// each is registered under the SHA-1 of the exact published body
+// (sim.NewFastPathSHA1), and TestLibraryScriptsMatchFastPaths reads the
+// bodies from the module cache and names a script an upgrade changed.
 //
 //	w := sim.NewWorld(seed, simlock.WithFastPaths())
 //	rn := w.AddRedisNode("redis", sim.PersistEverysec)

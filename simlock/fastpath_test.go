@@ -320,7 +320,12 @@ func TestFastPathStats(t *testing.T) {
 // and always, under random crashes, restarts (replays of the write log),
 // pauses, clock steps and drift, loss and partitions drawn from the seed.
 func lockWorld(seed uint64, horizon time.Duration, opts ...sim.Option) (*sim.World, []*sim.RedisNode) {
-	w := sim.NewWorld(seed, append([]sim.Option{WithFastPaths()}, opts...)...)
+	return lockWorldWith(seed, horizon, WithFastPaths(), opts...)
+}
+
+// lockWorldWith is lockWorld with the fast paths fps registers.
+func lockWorldWith(seed uint64, horizon time.Duration, fps sim.Option, opts ...sim.Option) (*sim.World, []*sim.RedisNode) {
+	w := sim.NewWorld(seed, append([]sim.Option{fps}, opts...)...)
 	var reds []*sim.RedisNode
 	for i, p := range []sim.Persistence{sim.PersistNone, sim.PersistEverysec, sim.PersistAlways} {
 		reds = append(reds, w.AddRedisNode(fmt.Sprintf("redis%d", i), p))

@@ -196,3 +196,23 @@ func TestChangedLibraryBodyRunsInterpreted(t *testing.T) {
 		})
 	}
 }
+
+// Registering the library fast paths changes no trace of a run that never
+// sends a library script: the locks' own workload under random faults
+// hashes alike with the locks' fast paths alone and with WithFastPaths,
+// which adds the libraries' (the regression corpus checks the same on the
+// scenarios).
+func TestLibraryFastPathsLeaveOtherTracesAlone(t *testing.T) {
+	const horizon = 2 * time.Second
+	for s := range uint64(3) {
+		run := func(fps sim.Option) string {
+			w, _ := lockWorldWith(s, horizon, fps)
+			defer w.Close()
+			w.Run(horizon)
+			return w.TraceHash()
+		}
+		locksOnly := run(sim.WithFastPaths(FastPaths()...))
+		assert.Equal(t, locksOnly, run(WithFastPaths()), "seed %d", s)
+		assert.NotEqual(t, locksOnly, run(sim.WithFastPaths()), "seed %d: with no fast path registered, scripts trace as their bodies", s)
+	}
+}
