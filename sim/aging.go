@@ -101,7 +101,8 @@ func (a *aging) done(st *scriptState, wall time.Time) {
 }
 
 // fastCandidate reports whether a command may take the fast path:
-// SET key value NX PX ms, GET key, DEL key, EVAL or EVALSHA.
+// SET key value with three options (SET NX with a TTL), GET key, DEL key,
+// EVAL or EVALSHA.
 func fastCandidate(args []string) bool {
 	switch len(args[0]) {
 	case 3:

@@ -35,9 +35,10 @@ package sim
 // NOSCRIPT as before. A fast EVAL caches its script in miniredis (SCRIPT
 // LOAD), as an interpreted one does, so a later EVALSHA finds it.
 //
-// The plain SET key value NX PX ms of redlock, and GET key and DEL key of
-// one key, take a direct path too (fastSetNX, fastGetDel), under the same
-// conditions.
+// The plain SET key value NX PX ms of redlock (also with the options the
+// other way round, or EX seconds: go-redis's SetNX, go-redsync's acquire),
+// and GET key and DEL key of one key, take a direct path too (fastSetNX,
+// fastGetDel), under the same conditions.
 //
 // The interpreter still runs (so that every reply, error text and partial
 // effect is miniredis's own):
@@ -443,18 +444,19 @@ func (rn *RedisNode) direct(peer *server.Peer) bool {
 	return !st.dispatch && !st.interpret && !rn.w.interpretScripts && !peer.Resp3 && !st.stateful[peer]
 }
 
-// fastSetNX runs SET key value NX PX ms, redlock's acquire, directly on
-// the database when the direct writes allow it (fastread.go), with the
-// reply miniredis writes: a nil if the key exists, else OK. It reports
-// whether it did; when it did not, it wrote nothing. Like the script fast
-// path, it is off under WithInterpretedScripts and SetInterpretedScripts,
-// so that the differential tests compare it with miniredis's own SET.
+// fastSetNX runs SET key value NX PX ms, redlock's acquire (or PX ms NX,
+// EX s NX, NX EX s: go-redis's SetNX), directly on the database when the
+// direct writes allow it (fastread.go), with the reply miniredis writes: a
+// nil if the key exists, else OK. It reports whether it did; when it did
+// not, it wrote nothing. Like the script fast path, it is off under
+// WithInterpretedScripts and SetInterpretedScripts, so that the
+// differential tests compare it with miniredis's own SET.
 func (rn *RedisNode) fastSetNX(peer *server.Peer, args []string) bool {
 	st := &rn.scripts
-	if !rn.direct(peer) || !strings.EqualFold(args[0], "SET") || !strings.EqualFold(args[3], "NX") || !strings.EqualFold(args[4], "PX") {
+	if !rn.direct(peer) || !strings.EqualFold(args[0], "SET") {
 		return false
 	}
-	ttl, ok := directMillis(args[5])
+	ttl, ok := setNXTTL(args[3:])
 	if !ok {
 		return false
 	}
@@ -472,6 +474,28 @@ func (rn *RedisNode) fastSetNX(peer *server.Peer, args []string) bool {
 	st.valKey, st.val = key, args[2]
 	st.raw(peer, "+OK\r\n")
 	return true
+}
+
+// setNXTTL reads the three options of a SET NX with a TTL: NX then PX ms
+// or EX s, or the other way round; it reports false for anything else.
+func setNXTTL(opts []string) (time.Duration, bool) {
+	var unit, n string
+	switch {
+	case strings.EqualFold(opts[0], "NX"):
+		unit, n = opts[1], opts[2]
+	case strings.EqualFold(opts[2], "NX"):
+		unit, n = opts[0], opts[1]
+	default:
+		return 0, false
+	}
+	switch {
+	case strings.EqualFold(unit, "PX"):
+		return directMillis(n)
+	case strings.EqualFold(unit, "EX") && len(n) <= 9:
+		ms, ok := directMillis(n)
+		return ms * 1000, ok // n seconds
+	}
+	return 0, false
 }
 
 // fastGetDel runs GET key or DEL key (of one key) directly on the database,
