@@ -15,6 +15,7 @@ package simlock
 // either side.
 
 import (
+	"flag"
 	"fmt"
 	"slices"
 	"strconv"
@@ -256,9 +257,17 @@ func TestLibraryDifferentialRapid(t *testing.T) {
 
 // The property finds a planted bug: redislock's obtain re-obtaining a lock
 // of any owner (no token check), and redsync's delete answering 0 instead
-// of -1 for a missing key.
+// of -1 for a missing key. rapid's seed is fixed (the outcome must not
+// depend on luck), and it writes no fail file and shrinks for 2s at most.
 func TestLibraryDifferentialDetectsWrongFastPath(t *testing.T) {
 	bodies := libraryBodies(t)
+	for name, v := range map[string]string{"rapid.nofailfile": "true", "rapid.seed": "1", "rapid.shrinktime": "2s"} {
+		fl := flag.Lookup(name)
+		require.NotNil(t, fl, "rapid flag %s is not registered", name)
+		old := fl.Value.String()
+		require.NoError(t, fl.Value.Set(v))
+		t.Cleanup(func() { _ = fl.Value.Set(old) })
+	}
 	for _, bug := range []struct {
 		fp  *sim.FastPath
 		run sim.ScriptFunc
