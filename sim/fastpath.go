@@ -12,9 +12,10 @@ package sim
 // in package simlock, which knows both.
 //
 // A fast path runs the same Redis commands the script would call (through
-// ScriptCall: EXISTS, GET, SET PX, DEL, PEXPIRE, or any command), on the
-// node's miniredis, in the same order, on a connection of its own, and its
-// reply is written to the client as miniredis's Lua bridge writes it.
+// ScriptCall: EXISTS, GET, GETRANGE, SET PX, SET NX PX, DEL, PEXPIRE, PTTL,
+// or any command), on the node's miniredis, in the same order, on a
+// connection of its own, and its reply is written to the client as
+// miniredis's Lua bridge writes it.
 // Nothing runs between those commands (the node executes a command
 // atomically on its arrival), so the script stays atomic.
 //
