@@ -51,3 +51,37 @@ func ExampleWorld() {
 	// lock expired on redis at 2s
 	// b holds the lock
 }
+
+// A fast path known only by the SHA-1 of the script it implements (a
+// library's script, whose text locksim does not copy) serves the EVAL of
+// the exact body and its EVALSHA; a body one byte off runs interpreted.
+func ExampleNewFastPathSHA1() {
+	incr := sim.NewFastPathSHA1("incr", "f793247de6e1e3c553cd42d39c812df499e679e4", func(c *sim.ScriptCall) bool {
+		if len(c.Keys) != 1 {
+			return false // the interpreter runs (and fails) the odd call
+		}
+		return c.Return(c.Call("INCR", c.Keys[0]))
+	})
+	w := sim.NewWorld(1, sim.WithFastPaths(incr))
+	defer w.Close()
+	rn := w.AddRedisNode("redis", sim.PersistNone)
+	c := w.AddNode("client")
+	const body = `return redis.call("INCR", KEYS[1])` // as the library sends it
+	w.Spawn(c, "client", func(rt *sim.Runtime) {
+		conn := rn.Conn(c)
+		for _, cmd := range [][]any{
+			{"EVAL", body, 1, "n"},
+			{"EVALSHA", incr.SHA1(), 1, "n"},
+			{"EVAL", body + " ", 1, "n"},
+		} {
+			v, err := conn.Do(context.Background(), cmd...)
+			fast, interpreted := rn.ScriptStats()
+			fmt.Println(cmd[0], v, err, "fast", fast, "interpreted", interpreted)
+		}
+	})
+	w.Run(time.Minute)
+	// Output:
+	// EVAL 1 <nil> fast 1 interpreted 0
+	// EVALSHA 2 <nil> fast 2 interpreted 0
+	// EVAL 3 <nil> fast 2 interpreted 1
+}
