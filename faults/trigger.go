@@ -14,10 +14,14 @@ const (
 	OpWrite   Op = "write"
 	OpRead    Op = "read"
 	OpRelease Op = "release"
+	// OpExtend is a holder's extend of its lease (workloads with
+	// ExtendEvery): anchoring a seam trigger on its invoke lands a fault
+	// inside the lock's Extend.
+	OpExtend Op = "extend"
 )
 
 // Ops lists the operations.
-var Ops = []Op{OpAcquire, OpWrite, OpRead, OpRelease}
+var Ops = []Op{OpAcquire, OpWrite, OpRead, OpRelease, OpExtend}
 
 // Phase is the moment of an operation a trigger fires on.
 type Phase string

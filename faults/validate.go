@@ -134,10 +134,10 @@ func validateFault(f Fault, p string, topo *Topology) error {
 
 func validateTrigger(tr Trigger, p string, topo *Topology) error {
 	if tr.Op == "" {
-		return fieldErr(p+".op", "missing (want acquire, write, read or release)")
+		return fieldErr(p+".op", "missing (want acquire, write, read, release or extend)")
 	}
 	if !slices.Contains(Ops, tr.Op) {
-		return fieldErr(p+".op", "unknown op %q (want acquire, write, read or release)", tr.Op)
+		return fieldErr(p+".op", "unknown op %q (want acquire, write, read, release or extend)", tr.Op)
 	}
 	if tr.Phase == "" {
 		return fieldErr(p+".phase", "missing (want invoke or ok)")

@@ -6,7 +6,7 @@ import (
 
 // CheckAll validates h and runs mutual exclusion, resource and lock-level
 // linearizability, and, as opts selects, fencing (at the storage and in
-// grant order), ledger conservation and liveness. An invalid history gives a single Unknown result naming the
+// grant order), ledger conservation, liveness and extend-honest. An invalid history gives a single Unknown result naming the
 // problem. Use Combine for the overall verdict.
 func CheckAll(h histories.History, opts Options) []Result {
 	if err := h.Validate(); err != nil {
@@ -25,6 +25,9 @@ func CheckAll(h histories.History, opts Options) []Result {
 	}
 	if opts.LivenessBound > 0 {
 		results = append(results, CheckLiveness(h, opts))
+	}
+	if opts.ExtendMargin > 0 {
+		results = append(results, CheckExtendHonest(h, opts))
 	}
 	return results
 }

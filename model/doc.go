@@ -27,6 +27,9 @@
 //     within a bound; a lock whose holder crashed is reported stuck.
 //   - CheckLedgerConservation: money is neither made nor lost, and no
 //     balance goes negative.
+//   - CheckExtendHonest: an extend by a holder with a clear margin of its
+//     lease left and no fault touching it since its acquire returns ok
+//     with a later validity (a progress check: its violation is stuck).
 //
 // # Verdicts do not depend on the machine
 //

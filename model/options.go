@@ -32,6 +32,11 @@ type Options struct {
 	// within it. The caller derives it from the TTL and the retry policy.
 	// Zero skips the check.
 	LivenessBound time.Duration
+	// ExtendMargin runs the extend-honest check in CheckAll with this
+	// margin: an extend invoked with at least this much of its lease left,
+	// with no fault touching its holder, must succeed. The caller derives
+	// it from the TTL. Zero skips the check.
+	ExtendMargin time.Duration
 
 	// onStep, if set, runs before every model step of a search: tests
 	// count steps with it, or make the machine look slow.

@@ -66,7 +66,13 @@ const (
 	NameFencingOrder         = "fencing-order"
 	NameLiveness             = "liveness"
 	NameLedgerConservation   = "ledger-conservation"
+	NameExtendHonest         = "extend-honest"
 )
+
+// IsProgress reports whether the check named name judges progress (the
+// lock lets a holder or a waiter go on: liveness, extend-honest) rather
+// than safety. Its violation is a stuck lock, not two holders.
+func IsProgress(name string) bool { return name == NameLiveness || name == NameExtendHonest }
 
 // Result is what one check concluded and why.
 type Result struct {

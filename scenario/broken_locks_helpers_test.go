@@ -237,3 +237,45 @@ func (l *simpleRedlock) Unlock(ctx context.Context, lease locks.Lease) error {
 	}
 	return nil
 }
+
+const extendScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`
+
+// extendingRedlock is simpleRedlock (validity checked on acquire) with
+// go-redsync's Extend: reset the TTL on every node holding the value, and
+// with a quorum recompute the validity as on acquire. checkExtend switches
+// the validity check of the extend on (the correct twin) or off (the bug:
+// a quorum reached before a pause is trusted after it, the built-in
+// redlock's mutant M250).
+type extendingRedlock struct {
+	*simpleRedlock
+	checkExtend bool
+}
+
+func newExtendingRedlock(checkExtend bool) func(env locks.Env) (locks.Locker, error) {
+	return func(env locks.Env) (locks.Locker, error) {
+		l, err := newSimpleRedlock(true)(env)
+		if err != nil {
+			return nil, err
+		}
+		return &extendingRedlock{simpleRedlock: l.(*simpleRedlock), checkExtend: checkExtend}, nil
+	}
+}
+
+func (l *extendingRedlock) Extend(ctx context.Context, lease locks.Lease) (locks.Lease, error) {
+	px := fmt.Sprint(l.expiry.Milliseconds())
+	start := l.rt.Now()
+	n := l.round(func(c locks.Conn) bool {
+		reply, err := c.Do(ctx, "EVAL", extendScript, "1", l.key, lease.Value, px)
+		return err == nil && reply == int64(1)
+	})
+	if n < l.quorum {
+		return locks.Lease{}, fmt.Errorf("simple redlock: extend on %d nodes: %w", n, locks.ErrNoQuorum)
+	}
+	now := l.rt.Now()
+	until := now.Add(l.expiry - now.Sub(start) - l.drift)
+	if l.checkExtend && !now.Before(until) {
+		return locks.Lease{}, fmt.Errorf("simple redlock: extend: %w", locks.ErrExpired)
+	}
+	lease.Validity = until
+	return lease, nil
+}

@@ -111,6 +111,16 @@ func brokenLocks() []brokenLock {
 			name: "wall-clock-fencing-token", like: "fenced", scenario: "client-clock-jump-forward",
 			broken: newFenced(true), twin: newFenced(false),
 		},
+		{
+			// The holder pauses inside its last extend, after the quorum
+			// and before the validity check (pause-inside-extend's seam
+			// trigger): the broken extend trusts the quorum and sends the
+			// holder, which ignores its validity, into its write.
+			name: "redlock-extend-ignores-validity", like: "redlock", scenario: "pause-inside-extend",
+			needsScenarios: []string{"pause-inside-extend"},
+			randomSkip:     "random runs do not extend, and random seam faults anchor on acquires and releases only: only an extend-anchored trigger lands between the extend's quorum and its validity check",
+			broken:         newExtendingRedlock(false), twin: newExtendingRedlock(true),
+		},
 	}
 }
 

@@ -399,6 +399,24 @@ func Scenarios() []Named {
 			// key back from whoever acquired meanwhile.
 			config: func(lock string) Config { return extendingPause(lock, ttl/2+time.Second) },
 		},
+		{
+			Name:    "pause-inside-extend",
+			Summary: "clients work 2x TTL, extending every TTL/2; the holder pauses for 2x TTL inside its 3rd extend, at its 2nd clock reading after the extend is sent (redlock: between the quorum and the validity check)",
+			Expect: redisLocks("", Safe, Safe, Safe, map[string]string{
+				"lua":     "lua's extend reads the clock once, before its script; the 2nd reading is the next acquire's, and a client paused before it sends holds nothing",
+				"redlock": "the extend's round reaches a quorum, then the pause; the validity check after it (go-redsync's now.Before(until)) finds the lease expired, and the client stops",
+				"fenced":  "as lua",
+			}),
+			// The 3rd extend is the last one before the write (at 3TTL/2 of
+			// 2TTL of work): an extend that returns ok after the pause sends
+			// a client that ignores its validity straight into its write.
+			config: func(lock string) Config {
+				c := base(lock)
+				c.WorkMin, c.WorkMax, c.ExtendEvery = Duration(2*ttl), Duration(2*ttl), Duration(ttl/2)
+				c.Faults.Faults = []faults.Fault{{Kind: faults.Pause, When: &faults.Trigger{Op: faults.OpExtend, Phase: faults.PhaseInvoke, Client: 1, Occurrence: 3, Seam: faults.SeamNow, Call: 2}, Node: faults.Holder, For: 2 * ttl}}
+				return c
+			},
+		},
 	}
 }
 

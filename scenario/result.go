@@ -125,7 +125,19 @@ func (c Config) checkOptions(o Options, drained bool) model.Options {
 		Fencing:         c.Lock == "fenced",
 		Ledger:          c.Workload == Ledger,
 		LivenessBound:   c.livenessBound(),
+		ExtendMargin:    c.extendMargin(),
 	}
+}
+
+// extendMargin is the lease a holder must have left for its extend to be
+// judged by extend-honest: a quarter of the TTL, far above a round trip
+// and the drift allowance, so that only a lock that refuses a valid holder
+// fails. Zero (the check off) when the clients do not extend.
+func (c Config) extendMargin() time.Duration {
+	if c.ExtendEvery.D() <= 0 {
+		return 0
+	}
+	return c.TTL.D() / 4
 }
 
 // livenessBound is how long after the last fault healed some client must
@@ -158,7 +170,8 @@ func (res *Result) Artifact() (*histories.Artifact, error) {
 //
 //   - Unsafe ("violation") if a safety check (anything but liveness) found
 //     a violation;
-//   - Stuck if liveness found one (the lock made no progress);
+//   - Stuck if a progress check (liveness, extend-honest) found one (the
+//     lock made no progress, or refused a valid holder its extend);
 //   - Unknown if no check found a violation but some check could not
 //     decide (Undecided says which and why), or no check ran;
 //   - Safe only when every check that ran said ok.
@@ -167,12 +180,14 @@ func (res *Result) Artifact() (*histories.Artifact, error) {
 // check that passed.
 func (res *Result) Outcome() Expect {
 	for _, c := range res.Checks {
-		if c.Verdict == model.Violation && c.Check != model.NameLiveness {
+		if c.Verdict == model.Violation && !model.IsProgress(c.Check) {
 			return Unsafe
 		}
 	}
-	if c, ok := res.Check(model.NameLiveness); ok && c.Verdict == model.Violation {
-		return Stuck
+	for _, c := range res.Checks {
+		if c.Verdict == model.Violation {
+			return Stuck
+		}
 	}
 	if len(res.Checks) == 0 {
 		return Unknown

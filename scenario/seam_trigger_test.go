@@ -210,3 +210,38 @@ func TestSeamTriggerDeterministic(t *testing.T) {
 		assert.NotEqual(t, a.TraceHash, c.TraceHash, "%s: the seam faults changed the run", lock)
 	}
 }
+
+// A seam trigger anchored on an extend's invoke fires inside that extend:
+// in pause-inside-extend, client-1's pause starts after its 3rd extend is
+// sent and before it returns, and redlock's validity check then refuses
+// the extend (ErrExpired), so the holder stops before its write.
+func TestSeamTriggerAnchoredOnAnExtend(t *testing.T) {
+	n, err := Lookup("pause-inside-extend")
+	require.NoError(t, err)
+	cfg, err := n.Config("redlock")
+	require.NoError(t, err)
+	res, err := Run(cfg, 1, Options{})
+	require.NoError(t, err)
+	require.Equal(t, Safe, res.Outcome(), explain(res))
+
+	var pause time.Duration
+	var extends []histories.Event // client-1's extend invokes and completions
+	for _, e := range res.History {
+		switch {
+		case e.Op == histories.OpFaultStart && e.Fault == string(faults.Pause):
+			require.Zero(t, pause, "one pause")
+			pause = e.Time
+		case e.Op == histories.OpExtend && e.Process == 1:
+			extends = append(extends, e)
+		}
+	}
+	require.NotZero(t, pause, "the trigger fired")
+	require.GreaterOrEqual(t, len(extends), 6, "client-1 sent its 3rd extend")
+	invoke, done := extends[4], extends[5]
+	require.Equal(t, histories.Invoke, invoke.Type)
+	assert.Equal(t, invoke.OpID, done.OpID)
+	assert.Less(t, invoke.Time, pause, "the pause starts after the 3rd extend is sent")
+	assert.Greater(t, done.Time, pause+2*ttl-time.Millisecond, "and the extend returns after it")
+	assert.Equal(t, histories.Info, done.Type)
+	assert.Contains(t, done.Error, locks.ErrExpired.Error(), "the validity check refuses it")
+}
