@@ -289,8 +289,8 @@ func (o MatrixOptions) resolve() (MatrixOptions, []Named, error) {
 		o.Locks = locks.Names()
 	}
 	for _, l := range o.Locks {
-		if !slices.Contains(locks.Names(), l) {
-			return o, nil, fmt.Errorf("%w: lock: unknown lock %q (want one of %s)", ErrBadConfig, l, strings.Join(locks.Names(), ", "))
+		if !slices.Contains(LockNames(), l) {
+			return o, nil, fmt.Errorf("%w: lock: unknown lock %q (want one of %s)", ErrBadConfig, l, strings.Join(LockNames(), ", "))
 		}
 	}
 	var scs []Named
