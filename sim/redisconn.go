@@ -89,7 +89,7 @@ type redisCall struct {
 	err     error
 	replied bool
 	done    func(any, error) // Submit's reply callback; t is nil then
-	msg     message // the request, then the reply
+	msg     message          // the request, then the reply
 }
 
 func (r *redisCall) receive() {

@@ -119,7 +119,7 @@ func (c *client) context(ctx context.Context) (context.Context, context.CancelFu
 // bubbleTime converts a simulated true time to the bubble's clock, and
 // simTime back: the World's true time 0 is the hub's start.
 func (c *client) bubbleTime(t time.Time) time.Time { return c.h.start.Add(t.Sub(sim.Epoch)) }
-func (c *client) simTime(t time.Time) time.Time   { return sim.Epoch.Add(t.Sub(c.h.start)) }
+func (c *client) simTime(t time.Time) time.Time    { return sim.Epoch.Add(t.Sub(c.h.start)) }
 
 // value draws a lock value: 128 bits from the seeded source, in hex, as
 // go-redsync's own genValue and redislock's tokens are random bytes.

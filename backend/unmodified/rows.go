@@ -9,8 +9,8 @@ import (
 
 	"github.com/bsm/redislock"
 	"github.com/go-redsync/redsync/v4"
-	goredisv9 "github.com/go-redsync/redsync/v4/redis/goredis/v9"
 	redsyncredis "github.com/go-redsync/redsync/v4/redis"
+	goredisv9 "github.com/go-redsync/redsync/v4/redis/goredis/v9"
 
 	"github.com/locksim/locksim/locks"
 	"github.com/locksim/locksim/scenario"
