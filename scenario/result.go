@@ -25,6 +25,8 @@ type Result struct {
 	// Drained reports that no message was in flight when the run ended, so
 	// the history holds every access the storage will ever execute.
 	Drained bool
+	// Elapsed is the virtual true time the run lasted.
+	Elapsed time.Duration
 }
 
 // Violation reports whether a check found a violation, of safety or of
@@ -133,7 +135,7 @@ func runWorld(cfg Config, seed uint64, opts Options, budget Budget) *Result {
 
 	res := &Result{
 		Seed: seed, Config: cfg, History: r.rec.take(),
-		TraceHash: r.w.TraceHash(), Stats: r.w.Stats(), Drained: r.w.InFlight() == 0,
+		TraceHash: r.w.TraceHash(), Stats: r.w.Stats(), Drained: r.w.InFlight() == 0, Elapsed: r.w.Elapsed(),
 	}
 	res.Checks = model.CheckAll(res.History, cfg.checkOptions(opts, res.Drained))
 	if over != "" {

@@ -22,7 +22,8 @@ var ErrNoBubble = errors.New("unmodified: no synctest bubble: run from a test wi
 // with the unmodified libraries' goroutines beside the World (see hub). It
 // implements scenario.Backend.
 type Backend struct {
-	t *testing.T // nil: the process's runner (Main)
+	t      *testing.T // nil: the process's runner (Main)
+	before func()     // runs before each run, outside its bubble (Check)
 }
 
 var _ scenario.Backend = (*Backend)(nil)
@@ -75,6 +76,9 @@ func (b *Backend) Execute(run func(opts ...sim.Option)) error {
 			h.w = w
 			hubs.Store(w, h)
 		})
+	}
+	if b.before != nil {
+		b.before()
 	}
 	if b.t != nil {
 		synctest.Test(b.t, func(*testing.T) { body() })

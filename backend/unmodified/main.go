@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"regexp"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -59,12 +58,14 @@ func Main(main func() int) {
 }
 
 // deps is the testDeps of Main's testing.MainStart: no profiling, no
-// coverage, no fuzzing; every test matches.
+// coverage, no fuzzing. Every pattern matches, so that the one test runs
+// whatever -test.run a test binary whose TestMain calls Main was given
+// (its -test.skip, matching too, would skip it: do not combine them).
 type deps struct{}
 
 func (deps) ImportPath() string                          { return "" }
 func (deps) ModulePath() string                          { return "" }
-func (deps) MatchString(pat, str string) (bool, error)   { return regexp.MatchString(pat, str) }
+func (deps) MatchString(string, string) (bool, error)    { return true, nil }
 func (deps) SetPanicOnExit0(bool)                        {}
 func (deps) StartCPUProfile(io.Writer) error             { return nil }
 func (deps) StopCPUProfile()                             {}
