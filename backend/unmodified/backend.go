@@ -24,6 +24,9 @@ var ErrNoBubble = errors.New("unmodified: no synctest bubble: run from a test wi
 type Backend struct {
 	t      *testing.T // nil: the process's runner (Main)
 	before func()     // runs before each run, outside its bubble (Check)
+	// reorder, a test hook, perturbs the order in which each quiescent
+	// point's foreign items are delivered.
+	reorder func([]item)
 }
 
 var _ scenario.Backend = (*Backend)(nil)
@@ -66,6 +69,7 @@ func (b *Backend) Execute(run func(opts ...sim.Option)) error {
 	body := func() {
 		defer func() { panicked = recover() }()
 		h := newHub()
+		h.reorder = b.reorder
 		defer h.close()
 		defer func() {
 			if h.w != nil {

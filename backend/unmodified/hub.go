@@ -35,6 +35,8 @@ type hub struct {
 	conns   []*conn
 	dials   map[[2]int]int // (client node, Redis node) -> dials so far
 	clients []closer       // go-redis clients to close at the end
+
+	reorder func([]item) // test hook: perturbs the sorted delivery order
 }
 
 type closer interface{ Close() error }
@@ -136,6 +138,9 @@ func (h *hub) deliver() {
 	h.inbox = keep
 	h.mu.Unlock()
 	slices.SortFunc(now, func(a, b item) int { return compareKeys(a.key, b.key) })
+	if h.reorder != nil {
+		h.reorder(now)
+	}
 	for _, it := range now {
 		if it.resume != nil {
 			it.resume()
