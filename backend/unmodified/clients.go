@@ -33,8 +33,6 @@ type client struct {
 	node    *sim.Node
 	redis   []*redis.Client
 	rng     *rand.Rand // owned by the foreign calls, seeded from the task
-	calls   int
-	timeout time.Duration
 }
 
 // newClient builds the go-redis clients of the task whose env this is.
@@ -91,8 +89,10 @@ func clientOptions(h *hub, from *sim.Node, rn *sim.RedisNode) *redis.Options {
 // foreign runs f on a goroutine of its own while the calling task waits in
 // External; the task resumes at the quiescent point after f returned.
 func (c *client) foreign(f func()) {
-	c.calls++
-	key := itemKey{client: c.node.ID(), seq: c.calls}
+	// numbered per client node over the whole run, so that the calls of a
+	// crashed incarnation and of its successor never share a key
+	c.h.calls[c.node.ID()]++
+	key := itemKey{client: c.node.ID(), seq: c.h.calls[c.node.ID()]}
 	c.rt.External(func(resume func()) {
 		go func() {
 			f()

@@ -34,6 +34,7 @@ type hub struct {
 	closed  bool
 	conns   []*conn
 	dials   map[[2]int]int // (client node, Redis node) -> dials so far
+	calls   map[int]int    // client node -> External calls so far; the World's goroutine only
 	clients []closer       // go-redis clients to close at the end
 
 	reorder func([]item) // test hook: perturbs the sorted delivery order
@@ -62,7 +63,7 @@ func compareKeys(a, b itemKey) int {
 }
 
 func newHub() *hub {
-	return &hub{start: time.Now(), notify: make(chan struct{}, 1), dials: map[[2]int]int{}}
+	return &hub{start: time.Now(), notify: make(chan struct{}, 1), dials: map[[2]int]int{}, calls: map[int]int{}}
 }
 
 // put adds an item from a foreign goroutine; after close it is dropped.
@@ -178,8 +179,8 @@ func (h *hub) failConns() {
 func (h *hub) dial(from *sim.Node, rn *sim.RedisNode) (*conn, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed || from.Crashed() {
-		return nil, errClosed
+	if h.closed {
+		return nil, errClosed // (a crashed client's connections fail in failConns)
 	}
 	k := [2]int{from.ID(), rn.Node().ID()}
 	h.dials[k]++

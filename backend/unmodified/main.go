@@ -39,7 +39,9 @@ func Main(main func() int) {
 		done chan struct{}
 	}
 	jobs := make(chan job)
+	serving := make(chan struct{})
 	serve := func(t *testing.T) {
+		close(serving)
 		for j := range jobs {
 			synctest.Test(t, func(*testing.T) { j.f() })
 			close(j.done)
@@ -53,7 +55,11 @@ func Main(main func() int) {
 		<-j.done
 	}
 	runnerMu.Unlock()
-	go m.Run() //nolint: the test serves bubbles until the program exits
+	go m.Run() // the test serves bubbles until the program exits
+	// main starts once the testing package's set-up is over: in a test
+	// binary whose TestMain calls Main, the outer M.Run then sets up after
+	// the inner one, never at the same time.
+	<-serving
 	os.Exit(main())
 }
 
