@@ -28,11 +28,11 @@ type simRuntime interface {
 // go-redis clients, one per Redis node, and the way its task hands calls
 // to foreign goroutines.
 type client struct {
-	h       *hub
-	rt      simRuntime
-	node    *sim.Node
-	redis   []*redis.Client
-	rng     *rand.Rand // owned by the foreign calls, seeded from the task
+	h     *hub
+	rt    simRuntime
+	node  *sim.Node
+	redis []*redis.Client
+	rng   *rand.Rand // owned by the foreign calls, seeded from the task
 }
 
 // newClient builds the go-redis clients of the task whose env this is.
