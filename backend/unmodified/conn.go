@@ -102,21 +102,24 @@ func (c *conn) Read(b []byte) (int, error) {
 		}
 		dl := c.rdl
 		c.mu.Unlock()
+		var timer *time.Timer
 		var timeout <-chan time.Time
 		if !dl.IsZero() {
 			d := time.Until(dl)
 			if d <= 0 {
 				return 0, os.ErrDeadlineExceeded
 			}
-			t := time.NewTimer(d)
-			defer t.Stop()
-			timeout = t.C
+			timer = time.NewTimer(d)
+			timeout = timer.C
 		}
 		select {
 		case <-c.readable:
 		case <-c.done:
 		case <-timeout:
 			return 0, os.ErrDeadlineExceeded
+		}
+		if timer != nil {
+			timer.Stop()
 		}
 	}
 }
