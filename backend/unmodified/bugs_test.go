@@ -185,3 +185,17 @@ func TestCancelledContextHoldsLockUntilTTL(t *testing.T) {
 	assert.Greater(t, held, 6*time.Second, "with the cancelled context the keys stay until their TTL")
 	t.Logf("next acquisition after the first release: %s with a live context, %s with a cancelled one", plain, held)
 }
+
+// A client that crashes inside its critical section: its connections
+// fail, its task unwinds once the library call it waited for returns, and
+// the lock expires for the others (the run ends, drained, and safe).
+func TestHolderCrashUnwinds(t *testing.T) {
+	res := run(t, named(t, "redislock", "holder-crash"), 1)
+	assert.Equal(t, scenario.Safe, res.Outcome())
+	assert.True(t, res.Drained)
+	crashed := false
+	for _, e := range res.History {
+		crashed = crashed || e.Op == histories.OpCrash
+	}
+	assert.True(t, crashed, "the history records the crash")
+}

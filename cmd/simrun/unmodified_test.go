@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -54,4 +55,21 @@ func TestUnmodifiedReplay(t *testing.T) {
 	require.NoError(t, os.WriteFile(tampered, re.ReplaceAll(data, []byte(`"trace_hash": "00000000deadbeef"`)), 0o644))
 	code, out, _ = simrun(t, "replay", tampered, "--out", t.TempDir())
 	require.Equal(t, exitNondeterminism, code, out)
+}
+
+// In a process of its own, as the binary runs it, simrun's output under
+// unmodified.Main has nothing of the testing package in it, and testing's
+// flags are not simrun's.
+func TestUnmodifiedMainOutputIsSimruns(t *testing.T) {
+	code, out, errOut, killed := simrunChildWithin(t, 2*time.Minute, "run", "--lock", "redislock", "--scenario", "gc-pause", "--clients", "2", "--duration", "20s", "--out", t.TempDir())
+	require.Empty(t, killed)
+	require.Equal(t, exitViolation, code, errOut)
+	for _, line := range strings.Split(out+errOut, "\n") {
+		require.NotContains(t, []string{"PASS", "FAIL", "ok"}, strings.TrimSpace(line))
+		require.NotContains(t, line, "=== RUN")
+		require.NotContains(t, line, "--- PASS")
+	}
+	code, _, errOut, _ = simrunChildWithin(t, time.Minute, "run", "-test.v", "--lock", "redislock")
+	require.Equal(t, exitBadInput, code)
+	require.Contains(t, errOut, "test.v")
 }
