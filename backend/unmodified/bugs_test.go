@@ -199,3 +199,23 @@ func TestHolderCrashUnwinds(t *testing.T) {
 	}
 	assert.True(t, crashed, "the history records the crash")
 }
+
+// A client that crashes while a library call is in flight (its task waits
+// in External): the call fails on the dead connections, the task unwinds,
+// the client restarts and the run goes on.
+func TestCrashDuringLibraryCall(t *testing.T) {
+	for _, lock := range []string{"redsync", "redislock"} {
+		cfg := named(t, lock, "gc-pause")
+		cfg.Faults.Faults = []faults.Fault{{
+			Kind: faults.Crash, Node: faults.ClientNode(2), For: time.Second,
+			When: &faults.Trigger{Op: faults.OpAcquire, Phase: faults.PhaseInvoke, Client: 2, After: time.Millisecond},
+		}}
+		res := run(t, cfg, 1)
+		assert.Equal(t, scenario.Safe, res.Outcome(), lock)
+		acquiredAfter := false
+		for _, e := range res.History {
+			acquiredAfter = acquiredAfter || e.Process == 2 && e.Op == histories.OpAcquire && e.Type == histories.OK && e.Time > 2*time.Second
+		}
+		assert.True(t, acquiredAfter, "%s: the restarted client-2 acquires again", lock)
+	}
+}
