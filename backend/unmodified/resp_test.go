@@ -100,3 +100,26 @@ func TestConnWritesCommandsAndTimesOut(t *testing.T) {
 		h.close()
 	})
 }
+
+// The hub hands the World each quiescent point's items in key order,
+// whatever order the foreign goroutines put them in; a paused client's
+// commands wait.
+func TestDeliverSortsByKey(t *testing.T) {
+	w := sim.NewWorld(1)
+	defer w.Close()
+	a, b := w.AddNode("client-a"), w.AddNode("client-b")
+	h := newHub()
+	var got []itemKey
+	for _, k := range []itemKey{{b.ID(), 0, 0, 2}, {a.ID(), 0, 0, 3}, {b.ID(), 0, 0, 1}, {a.ID(), 0, 0, 1}} {
+		k := k
+		from := a
+		if k.client == b.ID() {
+			from = b
+		}
+		h.put(item{key: k, from: from, resume: func() { got = append(got, k) }})
+	}
+	require.True(t, h.ready())
+	h.deliver()
+	assert.Equal(t, []itemKey{{a.ID(), 0, 0, 1}, {a.ID(), 0, 0, 3}, {b.ID(), 0, 0, 1}, {b.ID(), 0, 0, 2}}, got)
+	assert.False(t, h.ready())
+}
