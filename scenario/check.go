@@ -65,6 +65,9 @@ type Spec struct {
 	// Out is the directory for the artifacts of failing seeds (default:
 	// locksim under os.TempDir()).
 	Out string
+	// Backend, if set, runs every seed's World (Options.Backend), e.g.
+	// backend/unmodified for a lock on go-redis clients.
+	Backend Backend
 }
 
 // LockKey is the key the scenarios' clients lock. A custom lock should
@@ -156,7 +159,7 @@ func Verify(s Spec) (*Report, error) {
 		return nil, err
 	}
 	ctor := &guardedCtor{new: s.New}
-	opts := Options{}
+	opts := Options{Backend: s.Backend}
 	if s.New != nil {
 		opts.NewLock, opts.LockName = ctor.build, s.name()
 		if err := validLockName(opts.LockName); err != nil {

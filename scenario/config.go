@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/locksim/locksim/faults"
@@ -110,7 +111,7 @@ func (c Config) WithDefaults() Config {
 }
 
 func (c Config) defaultNodes() int {
-	switch c.Lock {
+	switch like(c.Lock) {
 	case "redlock":
 		return DefaultNodes
 	case "mutex":
@@ -155,10 +156,8 @@ func (c Config) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrBadConfig, field, fmt.Sprintf(format, args...))
 	}
-	known := false
-	for _, n := range locks.Names() {
-		known = known || n == c.Lock
-	}
+	known := slices.Contains(LockNames(), c.Lock)
+	lock := like(c.Lock)
 	span := func(field string, d Duration) error {
 		if d < 0 || d.D() > MaxSpan {
 			return bad(field, "%s is out of range [0, %s]", d, MaxSpan)
@@ -167,17 +166,17 @@ func (c Config) Validate() error {
 	}
 	switch {
 	case !known:
-		return bad("lock", "unknown lock %q (want one of %v)", c.Lock, locks.Names())
+		return bad("lock", "unknown lock %q (want one of %v)", c.Lock, LockNames())
 	case c.Clients < 1 || c.Clients > MaxClients:
 		return bad("clients", "%d is out of range 1..%d", c.Clients, MaxClients)
-	case c.Lock == "mutex" && c.Nodes != 0:
+	case lock == "mutex" && c.Nodes != 0:
 		return bad("nodes", "mutex uses no Redis node, got %d", c.Nodes)
-	case c.Lock != "mutex" && (c.Nodes < 1 || c.Nodes > MaxNodes):
+	case lock != "mutex" && (c.Nodes < 1 || c.Nodes > MaxNodes):
 		return bad("nodes", "%d is out of range 1..%d", c.Nodes, MaxNodes)
-	case c.Lock != "redlock" && c.Lock != "mutex" && c.Nodes != 1:
+	case lock != "redlock" && lock != "mutex" && c.Nodes != 1:
 		return bad("nodes", "%s runs on one Redis node, got %d", c.Lock, c.Nodes)
-	case c.TTL.D() < minTTL(c.Lock) || c.TTL.D() > MaxTTL:
-		return bad("ttl", "%s is out of range [%s, %s] for %s", c.TTL, minTTL(c.Lock), MaxTTL, c.Lock)
+	case c.TTL.D() < minTTL(lock) || c.TTL.D() > MaxTTL:
+		return bad("ttl", "%s is out of range [%s, %s] for %s", c.TTL, minTTL(lock), MaxTTL, c.Lock)
 	case c.Duration <= 0 || c.Duration.D() > MaxDuration:
 		return bad("duration", "%s is out of range (0, %s]", c.Duration, MaxDuration)
 	case c.Workload != Counter && c.Workload != Ledger:
@@ -209,6 +208,11 @@ func (c Config) Validate() error {
 	}
 	if err := faults.ValidateHorizon(c.Faults, c.Duration.D()); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadConfig, err)
+	}
+	if e, ok := External(c.Lock); ok {
+		if err := e.Backend.Refuse(c); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadConfig, err)
+		}
 	}
 	return nil
 }
@@ -264,7 +268,7 @@ func (c Config) Topology() faults.Topology {
 // lockOptions are the locks.Options of the run's lock.
 func (c Config) lockOptions() locks.Options {
 	o := locks.Options{Key: lockKey}
-	switch c.Lock {
+	switch like(c.Lock) {
 	case "mutex":
 		return o
 	case "setnx":

@@ -18,11 +18,24 @@ const randomFaultsStream = 0x6c6f636b73696d // "locksim"
 
 // RandomSchedule is the swarm schedule (faults.Random) of cfg for seed:
 // derived from the seed alone, so `--faults random --seed N` always means
-// the same schedule.
+// the same schedule. For an external lock, the faults its backend refuses
+// (client clock faults, for a library run unmodified) are left out.
 func RandomSchedule(cfg Config, seed uint64) faults.Schedule {
 	cfg = cfg.WithDefaults()
 	r := rand.New(rand.NewPCG(seed, randomFaultsStream))
-	return faults.Random(r, cfg.Topology(), cfg.Duration.D(), cfg.TTL.D())
+	s := faults.Random(r, cfg.Topology(), cfg.Duration.D(), cfg.TTL.D())
+	if e, ok := External(cfg.Lock); ok {
+		var keep []faults.Fault
+		for _, f := range s.Faults {
+			one := cfg
+			one.Faults = faults.Schedule{Faults: []faults.Fault{f}}
+			if e.Backend.Refuse(one) == nil {
+				keep = append(keep, f)
+			}
+		}
+		s.Faults = keep
+	}
+	return s
 }
 
 // ExploreOptions say which runs Explore makes.

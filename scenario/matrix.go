@@ -75,6 +75,10 @@ type Cell struct {
 	// (Result.Undecided); empty when no seed was unknown.
 	FirstUnknown uint64   `json:"first_unknown,omitempty"`
 	Undecided    []string `json:"undecided,omitempty"`
+	// Refused, when set, is why the lock's backend cannot run the
+	// scenario (e.g. a client clock fault for a library run unmodified):
+	// the cell was not run.
+	Refused string `json:"refused,omitempty"`
 	// Measured is the outcome over the seeds, by Measure.
 	Measured Expect `json:"measured,omitempty"`
 	// Match: the measured outcome equals the expected one.
@@ -163,6 +167,12 @@ func RunMatrix(ctx context.Context, o MatrixOptions) (*Matrix, error) {
 			cfg, err := sc.Config(lock)
 			if err != nil {
 				return nil, err
+			}
+			if e, ok := External(lock); ok {
+				if err := e.Backend.Refuse(cfg); err != nil {
+					cell.Meaningful, cell.Refused = false, err.Error()
+					continue
+				}
 			}
 			for k := range o.Seeds {
 				tasks = append(tasks, task{cell: cell, perf: -1, cfg: cfg, seed: o.From + uint64(k)})
@@ -289,8 +299,8 @@ func (o MatrixOptions) resolve() (MatrixOptions, []Named, error) {
 		o.Locks = locks.Names()
 	}
 	for _, l := range o.Locks {
-		if !slices.Contains(locks.Names(), l) {
-			return o, nil, fmt.Errorf("%w: lock: unknown lock %q (want one of %s)", ErrBadConfig, l, strings.Join(locks.Names(), ", "))
+		if !slices.Contains(LockNames(), l) {
+			return o, nil, fmt.Errorf("%w: lock: unknown lock %q (want one of %s)", ErrBadConfig, l, strings.Join(LockNames(), ", "))
 		}
 	}
 	var scs []Named

@@ -12,6 +12,9 @@ import (
 // "undecided" for a cell whose every seed was unknown, and the expectation
 // with ✓ when the measured outcome equals it, else ✗ and what was measured.
 func (c Cell) String() string {
+	if c.Refused != "" {
+		return "refused"
+	}
 	if !c.Meaningful {
 		return "–"
 	}
@@ -61,9 +64,13 @@ func (m *Matrix) Markdown(w io.Writer) error {
 	b.WriteString("\nCells: safety violations/seeds, +N stuck (liveness violation only), ?N undecided (no violation, some check could not decide), the first failing seed, and the expectation: ✓ measured as expected, ✗ not.\n")
 	b.WriteString("Measured over the seeds: violation if at least 90% of them found one, stuck if at least 90% were stuck (none unsafe), unknown if at least 90% were undecided (none unsafe or stuck), safe only if every seed was safe, else mixed.\n")
 	b.WriteString("– = not meaningful for that lock: skipped, not run.\n")
+	b.WriteString(m.librariesNote())
 	b.WriteString("\nWhy each cell is expected so:\n")
 	for _, r := range m.Rows {
 		for _, c := range r.Cells {
+			if c.Refused != "" {
+				fmt.Fprintf(&b, "- %s/%s: refused, not run: %s.\n", r.Scenario, c.Lock, c.Refused)
+			}
 			if !c.Meaningful {
 				continue
 			}
@@ -133,4 +140,16 @@ func roundDur(d time.Duration) time.Duration {
 		return d.Round(10 * time.Microsecond)
 	}
 	return d.Round(time.Microsecond)
+}
+
+// librariesNote names the published code behind each external lock of the
+// matrix, and the built-in lock it stands beside.
+func (m *Matrix) librariesNote() string {
+	var b strings.Builder
+	for _, l := range m.Locks {
+		if e, ok := External(l); ok {
+			fmt.Fprintf(&b, "%s = %s, run unmodified (beside locksim's %s; a reason starting \"as %s\" means the library is expected to behave as locksim's version, any other says how it differs); refused = its backend cannot do a fault of the scenario.\n", l, e.Version, e.Like, e.Like)
+		}
+	}
+	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/locksim/locksim/faults"
+	"github.com/locksim/locksim/locks"
 )
 
 // Expect is an outcome: of a run (Result.Outcome), measured over a cell's
@@ -79,6 +80,9 @@ func (n Named) Expected(lock string) (LockExpect, bool) {
 			return e, true
 		}
 	}
+	if x, ok := External(lock); ok {
+		return n.libraryExpected(lock, x.Like)
+	}
 	return LockExpect{}, false
 }
 
@@ -87,6 +91,11 @@ func (n Named) Locks() []string {
 	var out []string
 	for _, e := range n.Expect {
 		out = append(out, e.Lock)
+	}
+	for _, l := range LockNames()[len(locks.Names()):] {
+		if _, ok := n.Expected(l); ok {
+			out = append(out, l)
+		}
 	}
 	return out
 }

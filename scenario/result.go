@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -24,6 +25,8 @@ type Result struct {
 	// Drained reports that no message was in flight when the run ended, so
 	// the history holds every access the storage will ever execute.
 	Drained bool
+	// Elapsed is the virtual true time the run lasted.
+	Elapsed time.Duration
 }
 
 // Violation reports whether a check found a violation, of safety or of
@@ -52,6 +55,10 @@ type Options struct {
 	CheckBudget int64
 	// SimOptions are passed to the simulator (e.g. a text trace).
 	SimOptions []sim.Option
+	// Backend, if set, runs the World (see Backend); nil: the
+	// deterministic kernel on the caller's goroutine, or the backend of the
+	// external lock Config.Lock names.
+	Backend Backend
 	// NewLock, if set, builds every client's lock instead of the registry:
 	// bring your own lock. Config.Lock then only picks the topology (mutex:
 	// one process, redlock: Config.Nodes nodes, else one node) and whether
@@ -91,6 +98,34 @@ func Run(cfg Config, seed uint64, opts Options) (*Result, error) {
 		return nil, err
 	}
 	cfg.CustomLock = name
+	b := opts.Backend
+	if b == nil {
+		if e, ok := External(cfg.Lock); ok {
+			b = e.Backend
+		}
+	} else if err := b.Refuse(cfg); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
+	}
+	if b == nil {
+		return runWorld(cfg, seed, opts, budget), nil
+	}
+	var res *Result
+	err = b.Execute(func(simOpts ...sim.Option) {
+		o := opts
+		o.SimOptions = append(append([]sim.Option(nil), opts.SimOptions...), simOpts...)
+		res = runWorld(cfg, seed, o, budget)
+	})
+	if err == nil && res == nil {
+		err = errors.New("scenario: the backend did not run the world")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// runWorld builds the World of cfg (validated) for seed, runs and checks it.
+func runWorld(cfg Config, seed uint64, opts Options, budget Budget) *Result {
 	r := build(cfg, seed, opts.SimOptions...)
 	r.custom = opts.NewLock
 	defer r.w.Close()
@@ -100,14 +135,14 @@ func Run(cfg Config, seed uint64, opts Options) (*Result, error) {
 
 	res := &Result{
 		Seed: seed, Config: cfg, History: r.rec.take(),
-		TraceHash: r.w.TraceHash(), Stats: r.w.Stats(), Drained: r.w.InFlight() == 0,
+		TraceHash: r.w.TraceHash(), Stats: r.w.Stats(), Drained: r.w.InFlight() == 0, Elapsed: r.w.Elapsed(),
 	}
 	res.Checks = model.CheckAll(res.History, cfg.checkOptions(opts, res.Drained))
 	if over != "" {
 		res.Checks = overBudget(res.Checks, over)
 	}
 	res.Verdict = model.Combine(res.Checks)
-	return res, nil
+	return res
 }
 
 // drain bounds the time the clients get, after the run's duration, to

@@ -95,7 +95,7 @@ func (r *run) spawn(c *client) {
 // newLock builds the run's lock for client c, as its process would.
 func (r *run) newLock(c *client, rt *sim.Runtime) (locks.Locker, error) {
 	env := locks.Env{Runtime: simlock.Runtime(rt), Options: r.cfg.lockOptions(), TTL: r.cfg.TTL.D()}
-	switch r.cfg.Lock {
+	switch like(r.cfg.Lock) {
 	case "mutex":
 		if r.process == nil {
 			r.process = locks.NewProcess(env.Runtime)
@@ -110,6 +110,9 @@ func (r *run) newLock(c *client, rt *sim.Runtime) (locks.Locker, error) {
 	}
 	if r.custom != nil {
 		return r.custom(env)
+	}
+	if e, ok := External(r.cfg.Lock); ok {
+		return e.New(env, r.cfg)
 	}
 	return locks.New(r.cfg.Lock, env, env.Options)
 }

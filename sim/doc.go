@@ -87,4 +87,12 @@
 //
 // A World is driven from one goroutine; its methods are not safe for
 // concurrent use. Seam calls made outside a task panic.
+//
+// Foreign code (a published library with goroutines of its own) meets the
+// World through three exported seams, used by backend/unmodified: an idle
+// hook (WithIdleHook), where the World may wait for foreign work before
+// true time jumps and takes it in; Runtime.External, which blocks a task
+// while foreign code works for it; and RedisConn.Submit, which sends a
+// command through the simulated network without a task. Without a hook
+// the World never waits, and its traces are what they always were.
 package sim

@@ -88,7 +88,8 @@ type redisCall struct {
 	val     any
 	err     error
 	replied bool
-	msg     message // the request, then the reply
+	done    func(any, error) // Submit's reply callback; t is nil then
+	msg     message          // the request, then the reply
 }
 
 func (r *redisCall) receive() {
@@ -104,7 +105,17 @@ func (r *redisCall) receive() {
 		rn.w.sendMsg(rn.node, c.from, r, &r.msg)
 		return
 	}
+	if r.done != nil {
+		r.done(r.val, r.err)
+		return
+	}
 	rn.w.wake(r.t, r.gen, wakeReply)
 }
 
 var errNoArgs = fmt.Errorf("no arguments")
+
+// Node returns the Redis node the connection goes to.
+func (c *RedisConn) Node() *RedisNode { return c.rn }
+
+// From returns the node the connection comes from.
+func (c *RedisConn) From() *Node { return c.from }

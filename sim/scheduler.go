@@ -55,7 +55,7 @@ func (w *World) RunFor(d time.Duration) { w.Run(w.now + d) }
 
 // Idle reports whether nothing is left to do: no runnable task, no timer.
 func (w *World) Idle() bool {
-	return len(w.runnable) == 0 && len(w.dying) == 0 && len(w.timers) == 0
+	return len(w.runnable) == 0 && len(w.dying) == 0 && len(w.timers) == 0 && w.external == 0
 }
 
 // next runs scheduling steps (firing timers, advancing time) until it picks
@@ -97,6 +97,14 @@ func (w *World) next() *task {
 				return nil
 			}
 			return t
+		}
+		if w.idleHook != nil && (w.external > 0 || len(w.timers) > 0) {
+			if w.runIdleHook() {
+				continue
+			}
+			if len(w.timers) == 0 || w.timers[0].at > w.until {
+				return nil // the hook brought time to until
+			}
 		}
 		if len(w.timers) == 0 || w.timers[0].at > w.until {
 			if w.until > w.now && len(w.timers) > 0 {
@@ -187,6 +195,7 @@ func (w *World) Close() {
 	if w.closed {
 		return
 	}
+	w.closing = true // tasks in External unwind too: nothing will resume them
 	for _, n := range w.nodes {
 		w.killTasks(n)
 	}

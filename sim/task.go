@@ -49,6 +49,7 @@ type task struct {
 	state   taskState
 	killed  bool
 	started bool
+	foreign bool // waiting in External
 	nodeIdx int
 
 	gen    uint64
@@ -321,7 +322,17 @@ func (w *World) killTasks(n *Node) {
 		switch t.state {
 		case stNew:
 			w.taskExit(t)
-		case stRunnable, stBlocked:
+		case stBlocked:
+			if t.foreign && !w.closing {
+				continue // unwinds when External resumes it
+			}
+			t.state = stDying
+			if t.started {
+				w.dying = append(w.dying, t)
+			} else {
+				w.taskExit(t)
+			}
+		case stRunnable:
 			t.state = stDying
 			if t.started {
 				w.dying = append(w.dying, t)

@@ -21,12 +21,14 @@ const (
 	trRedis
 	trSpawn
 	trExit
+	trExternal
+	trResume
 )
 
 var traceNames = [...]string{
 	trPick: "pick", trTimer: "timer", trSend: "send", trDrop: "drop",
 	trDeliver: "deliver", trQueue: "queue", trFault: "fault", trRedis: "redis",
-	trSpawn: "spawn", trExit: "exit",
+	trSpawn: "spawn", trExit: "exit", trExternal: "external", trResume: "resume",
 }
 
 const (

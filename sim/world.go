@@ -52,6 +52,10 @@ type World struct {
 	idle      []*worker // goroutines of ended tasks, for the next ones
 	freeTasks []*task   // ended tasks, for the next spawns
 
+	idleHook *IdleHook // WithIdleHook (external.go)
+	external int       // tasks waiting in External
+	closing  bool      // Close is unwinding every task
+
 	foreign    []foreignWait
 	foreignCtx []*simCtx
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/locksim/locksim/backend/unmodified"
+
 	"github.com/locksim/locksim/internal/golden"
 )
 
@@ -24,16 +27,21 @@ import (
 // input in a child process it can watch and kill.
 const childArgsEnv = "LOCKSIM_SIMRUN_CHILD_ARGS"
 
+// TestMain runs the tests (and a child's simrun) under unmodified.Main, as
+// main does, so that the library rows (redsync, redislock) run.
 func TestMain(m *testing.M) {
-	if v := os.Getenv(childArgsEnv); v != "" {
-		var args []string
-		if err := json.Unmarshal([]byte(v), &args); err != nil {
-			fmt.Fprintln(os.Stderr, "bad", childArgsEnv, err)
-			os.Exit(100)
+	flag.Parse()
+	unmodified.Main(func() int {
+		if v := os.Getenv(childArgsEnv); v != "" {
+			var args []string
+			if err := json.Unmarshal([]byte(v), &args); err != nil {
+				fmt.Fprintln(os.Stderr, "bad", childArgsEnv, err)
+				return 100
+			}
+			return run(args, os.Stdout, os.Stderr)
 		}
-		os.Exit(run(args, os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
+		return m.Run()
+	})
 }
 
 // Limits of a bad input's child process: refused up front, it needs a few

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/locksim/locksim/faults"
-	"github.com/locksim/locksim/locks"
 	"github.com/locksim/locksim/scenario"
 )
 
@@ -31,7 +30,7 @@ type configFlags struct {
 
 func addConfigFlags(fs *flag.FlagSet) *configFlags {
 	c := &configFlags{fs: fs}
-	fs.StringVar(&c.lock, "lock", "", "the lock under test: "+strings.Join(locks.Names(), ", "))
+	fs.StringVar(&c.lock, "lock", "", "the lock under test: "+strings.Join(scenario.LockNames(), ", "))
 	fs.StringVar(&c.scenario, "scenario", "", "a named scenario (simrun scenarios); without it, no faults")
 	fs.StringVar(&c.faults, "faults", "", "a JSON fault schedule FILE, or random (a swarm schedule from the seed)")
 	fs.IntVar(&c.clients, "clients", 0, "number of clients (default: the scenario's, 5)")
@@ -51,10 +50,10 @@ func (c *configFlags) random() bool { return c.faults == "random" }
 // depends on the seed). Errors name the flag.
 func (c *configFlags) config() (scenario.Config, error) {
 	if c.lock == "" {
-		return scenario.Config{}, badInput("--lock is required (want one of %s)", strings.Join(locks.Names(), ", "))
+		return scenario.Config{}, badInput("--lock is required (want one of %s)", strings.Join(scenario.LockNames(), ", "))
 	}
-	if !slices.Contains(locks.Names(), c.lock) {
-		return scenario.Config{}, badInput("--lock: unknown lock %q (want one of %s)", c.lock, strings.Join(locks.Names(), ", "))
+	if !slices.Contains(scenario.LockNames(), c.lock) {
+		return scenario.Config{}, badInput("--lock: unknown lock %q (want one of %s)", c.lock, strings.Join(scenario.LockNames(), ", "))
 	}
 	if c.scenario != "" && c.faults != "" {
 		return scenario.Config{}, badInput("--scenario and --faults cannot be used together: a scenario brings its own faults")

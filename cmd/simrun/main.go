@@ -15,6 +15,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/locksim/locksim/backend/unmodified"
 )
 
 // Exit codes.
@@ -25,8 +27,11 @@ const (
 	exitNondeterminism = 3
 )
 
+// main runs simrun under unmodified.Main, which gives the binary the
+// synctest bubbles that the published libraries' rows (redsync, redislock)
+// run in, without a Go toolchain (see unmodified.Main for how and the risk).
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	unmodified.Main(func() int { return run(os.Args[1:], os.Stdout, os.Stderr) })
 }
 
 // command is one subcommand. run returns the exit code, or an error:

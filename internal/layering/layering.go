@@ -21,18 +21,20 @@ type Rule struct {
 // Rules are the directions of dependency of DESIGN.md, with paths relative
 // to the module.
 var Rules = []Rule{
-	{"locks", []string{"sim", "simlock", "faults", "scenario", "histories", "model", "bench", "cmd"},
+	{"locks", []string{"sim", "simlock", "faults", "scenario", "histories", "model", "bench", "cmd", "backend"},
 		"locks is production code: it knows no simulator and no fault"},
-	{"sim", []string{"locks", "simlock", "scenario", "faults", "histories", "model", "bench", "cmd"},
+	{"sim", []string{"locks", "simlock", "scenario", "faults", "histories", "model", "bench", "cmd", "backend"},
 		"sim is the kernel: it knows no lock (adapters and script fast paths live in simlock)"},
-	{"simlock", []string{"scenario", "faults", "histories", "model", "bench", "cmd"},
+	{"simlock", []string{"scenario", "faults", "histories", "model", "bench", "cmd", "backend"},
 		"simlock adapts locks to sim and knows nothing above them"},
-	{"model", []string{"sim", "simlock", "locks", "scenario", "faults"},
+	{"model", []string{"sim", "simlock", "locks", "scenario", "faults", "backend"},
 		"model knows neither the simulator nor the locks"},
-	{"histories", []string{"sim", "simlock", "locks", "scenario", "model", "faults"},
+	{"histories", []string{"sim", "simlock", "locks", "scenario", "model", "faults", "backend"},
 		"histories knows neither the simulator nor the locks"},
-	{"faults", []string{"locks", "sim", "simlock", "scenario"},
+	{"faults", []string{"locks", "sim", "simlock", "scenario", "backend"},
 		"faults are data: they know neither the locks nor the simulator"},
+	{"scenario", []string{"backend", "bench"},
+		"scenario declares the Backend interface it needs; each backend implements it in its own package, chosen by the caller"},
 }
 
 // Package is one package of the graph: its path relative to the module
