@@ -45,11 +45,18 @@ var (
 )
 
 // Refuse names the first fault of cfg an unmodified library cannot be
-// given: a clock fault on a client. Every goroutine of a bubble reads one
-// time.Now, so a client's clock cannot drift or step on its own; Redis
-// nodes' clocks are the simulator's and can.
+// given: a clock fault on a client, or a fault triggered at a seam call.
+// Every goroutine of a bubble reads one time.Now, so a client's clock
+// cannot drift or step on its own; Redis nodes' clocks are the simulator's
+// and can. A seam trigger counts the lock's own calls into locksim's
+// runtime, and a library makes none: it would fire at some later call of
+// the workload instead of inside the library, so the cell would measure
+// something else than it claims.
 func (b *Backend) Refuse(cfg scenario.Config) error {
 	for i, f := range cfg.Faults.Faults {
+		if f.When != nil && f.When.Seam != "" {
+			return fmt.Errorf("faults[%d]: a %s triggered at a %s seam call cannot be given to unmodified code, which makes no calls into locksim's runtime (trigger it at a history event or a time instead)", i, f.Kind, f.When.Seam)
+		}
 		if f.Kind != faults.ClockDrift && f.Kind != faults.ClockStep {
 			continue
 		}
