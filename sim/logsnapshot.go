@@ -16,8 +16,9 @@ import (
 // Write-log compaction: a snapshot plus a tail.
 //
 // A restart replays the part of the write log its persistence keeps: all
-// of it (always), the entries that ran at least EverysecWindow before the
-// crash (everysec), or nothing (none). A crash happens now or later, so the
+// of it (always, and everysec after a process crash), the entries up to the
+// last fsync, at most EverysecWindow before the crash (everysec after a
+// host crash), or nothing (none). A crash happens now or later, so the
 // entries that ran more than EverysecWindow ago are in every replay that
 // keeps anything: they can be replaced by the keyspace they leave, a
 // snapshot, without changing any replay. A long run's log then holds a

@@ -95,7 +95,8 @@ func (rn *RedisNode) Commands() uint64 { return rn.commands }
 //
 // Once it has been called, the script fast path sends its reads through
 // miniredis's Dispatch too, so that whatever the caller configures on the
-// miniredis (authentication, error hooks) applies to them.
+// miniredis (authentication, error hooks) applies to them. Its pre-hook
+// holds the node's Redis 7 replies (redishook.go): SetError replaces it.
 func (rn *RedisNode) Miniredis() *miniredis.Miniredis {
 	rn.scripts.dispatch = true
 	return rn.m
