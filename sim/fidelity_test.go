@@ -252,3 +252,16 @@ func TestEverysecProcessVersusHostCrash(t *testing.T) {
 	}
 	assert.Greater(t, len(cuts), 2, "the phase varies with the seed")
 }
+
+func TestLastFsync(t *testing.T) {
+	ms := time.Millisecond
+	for _, c := range []struct{ crash, phase, want time.Duration }{
+		{2500 * ms, 300 * ms, 2300 * ms},
+		{2300 * ms, 300 * ms, 2300 * ms}, // an fsync at the crash's instant counts
+		{2299 * ms, 300 * ms, 1300 * ms},
+		{200 * ms, 300 * ms, -1}, // before the first fsync
+		{5 * time.Second, 0, 5 * time.Second},
+	} {
+		assert.Equal(t, c.want, lastFsync(c.crash, c.phase), "crash %s phase %s", c.crash, c.phase)
+	}
+}
