@@ -21,7 +21,8 @@
 // The kinds and their fields:
 //
 //	pause        node, for (> 0)            stop every task of node; resume implied
-//	crash        node, for, persistence     restart after for; for 0 = stay down until a restart
+//	crash        node, for, persistence,    restart after for; for 0 = stay down until a restart;
+//	             host                       host true: the host crashes (everysec loses what was not fsynced)
 //	restart      node, persistence          bring a crashed node up
 //	partition    a, b, one_way, for         drop messages between a and b (only a -> b if one_way);
 //	                                        b loses the nodes of a, so b ["*"] isolates a

@@ -16,7 +16,10 @@ const (
 	Pause Kind = "pause"
 	// Crash kills Node. With For > 0 the node restarts For later; with For
 	// == 0 it stays down until a Restart of it (or for ever). Persistence is
-	// what a Redis node keeps when it restarts.
+	// what a Redis node keeps when it restarts. A process crash (the
+	// default) keeps every write everysec acknowledged; with Host the whole
+	// host crashes and everysec also loses the writes after its last fsync
+	// (JSON "host": true).
 	Crash Kind = "crash"
 	// Restart brings a crashed Node back up, with Persistence for a Redis
 	// node. Restarting a node that is up does nothing.
@@ -53,7 +56,8 @@ type Persistence string
 const (
 	// PersistNone restarts empty.
 	PersistNone Persistence = "none"
-	// PersistEverysec loses the writes of the last second before the crash.
+	// PersistEverysec loses nothing acknowledged in a process crash, and
+	// the writes after the last fsync (at most a second) in a host crash.
 	PersistEverysec Persistence = "everysec"
 	// PersistAlways loses nothing that was acknowledged. It is the mode used
 	// when none is given.
@@ -92,6 +96,7 @@ type Fault struct {
 	Rate        float64
 	Delay       time.Duration
 	Step        time.Duration
+	Host        bool // a Crash of the whole host, not only the process
 }
 
 // Mode is the persistence a restart after this fault uses: Persistence, or

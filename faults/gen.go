@@ -137,6 +137,7 @@ func GenFault(topo Topology, horizon, ttl time.Duration, kinds ...Kind) *rapid.G
 		case Crash, Restart:
 			f.Node = target(crashable)
 			persistence()
+			f.Host = k == Crash && rapid.Bool().Draw(t, "host")
 		case Partition:
 			idx := rapid.SliceOfNDistinct(rapid.IntRange(0, len(nodes)-1), 1, len(nodes)-1, func(i int) int { return i }).Draw(t, "a")
 			slices.Sort(idx)

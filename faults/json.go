@@ -40,6 +40,7 @@ type wireFault struct {
 	Step        string       `json:"step,omitempty"`
 	For         string       `json:"for,omitempty"`
 	Persistence Persistence  `json:"persistence,omitempty"`
+	Host        bool         `json:"host,omitempty"`
 }
 
 type wireTrigger struct {
@@ -71,6 +72,7 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 		Kind: f.Kind, Node: f.Node, A: f.A, B: f.B, OneWay: f.OneWay,
 		From: f.From, To: f.To, Rate: f.Rate, Delay: durString(f.Delay),
 		Step: durString(f.Step), For: durString(f.For), Persistence: f.Persistence,
+		Host: f.Host,
 	}
 	if f.When == nil {
 		w.At = f.At.String()
@@ -155,6 +157,7 @@ func decodeFault(data []byte, path string) (Fault, error) {
 	f := Fault{
 		Kind: w.Kind, Node: w.Node, A: w.A, B: w.B, OneWay: w.OneWay,
 		From: w.From, To: w.To, Rate: w.Rate, Persistence: w.Persistence,
+		Host: w.Host,
 	}
 	var err error
 	dur := func(name, s string) time.Duration {

@@ -145,6 +145,8 @@ func (g *randGen) fault(k Kind, severe bool) (Fault, bool) {
 		f := Fault{Kind: Crash, At: at, Node: n, For: d}
 		if mayBeRedis(n) {
 			f.Persistence = Persistences[g.r.IntN(len(Persistences))]
+			// a host crash matters only under everysec
+			f.Host = f.Persistence == PersistEverysec && g.r.IntN(2) == 0
 		}
 		return f, true
 	case Partition:

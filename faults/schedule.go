@@ -95,10 +95,14 @@ func (f Fault) describe() string {
 	case Pause:
 		return "pause " + f.Node + " for " + f.For.String()
 	case Crash:
-		if f.For > 0 {
-			return fmt.Sprintf("crash %s, restart after %s%s", f.Node, f.For, f.modeNote())
+		what := "crash "
+		if f.Host {
+			what = "crash the host of "
 		}
-		return "crash " + f.Node + " (no restart)"
+		if f.For > 0 {
+			return fmt.Sprintf("%s%s, restart after %s%s", what, f.Node, f.For, f.modeNote())
+		}
+		return what + f.Node + " (no restart)"
 	case Restart:
 		return "restart " + f.Node + f.modeNote()
 	case Partition:

@@ -13,7 +13,8 @@ import (
 // below 1ms, so a timed fault never turns permanent), rates halved (loss
 // not below 1%, drift not below 1 ppm), an occurrence after the first
 // halved, a seam trigger's seam call dropped (it fires at its event) and a
-// seam call after the first halved. Every candidate is Smaller than s, and a candidate of a schedule
+// seam call after the first halved, a host crash made a process crash.
+// Every candidate is Smaller than s, and a candidate of a schedule
 // valid for a topology is valid for it too. No candidate shares memory
 // with s.
 func (s Schedule) Shrink() []Schedule {
@@ -64,6 +65,9 @@ func (s Schedule) Shrink() []Schedule {
 		if f.When != nil && f.When.Nth() > 1 {
 			with(i, func(g *Fault) { g.When.Occurrence = g.When.Nth() / 2 })
 		}
+		if f.Host {
+			with(i, func(g *Fault) { g.Host = false })
+		}
 		if f.When != nil && f.When.Seam != "" {
 			with(i, func(g *Fault) { g.When.Seam, g.When.Call = "", 0 })
 			if f.When.NthCall() > 1 {
@@ -84,6 +88,7 @@ type size struct {
 	rates         float64
 	occurrences   int
 	seams, calls  int
+	hosts         int // host crashes
 }
 
 func (s Schedule) size() size {
@@ -93,6 +98,9 @@ func (s Schedule) size() size {
 		z.nodes += len(f.A) + len(f.B)
 		z.time += f.At + f.For + f.Delay + abs(f.Step)
 		z.rates += max(f.Rate, -f.Rate)
+		if f.Host {
+			z.hosts++
+		}
 		if f.When != nil {
 			z.time += f.When.After
 			z.occurrences += f.When.Nth()
@@ -109,7 +117,7 @@ func (s Schedule) size() size {
 // descends: fewer faults; at equal count, fewer nodes named in partitions;
 // then less total time (at, for, delay, |step|, trigger offsets); then
 // smaller total rates; then earlier trigger occurrences; then fewer seam
-// triggers; then earlier seam calls.
+// triggers; then earlier seam calls; then fewer host crashes.
 func (s Schedule) Smaller(t Schedule) bool {
 	a, b := s.size(), t.size()
 	switch {
@@ -125,6 +133,8 @@ func (s Schedule) Smaller(t Schedule) bool {
 		return a.occurrences < b.occurrences
 	case a.seams != b.seams:
 		return a.seams < b.seams
+	case a.calls != b.calls:
+		return a.calls < b.calls
 	}
-	return a.calls < b.calls
+	return a.hosts < b.hosts
 }

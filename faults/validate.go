@@ -11,7 +11,7 @@ import (
 // uses lists, per kind, the fields besides at and when a fault may set.
 var uses = map[Kind][]string{
 	Pause:      {"node", "for"},
-	Crash:      {"node", "for", "persistence"},
+	Crash:      {"node", "for", "persistence", "host"},
 	Restart:    {"node", "persistence"},
 	Partition:  {"a", "b", "one_way", "for"},
 	Heal:       {},
@@ -68,8 +68,9 @@ func validateFault(f Fault, p string, topo *Topology) error {
 		"node": f.Node != "", "for": f.For != 0, "persistence": f.Persistence != "",
 		"a": f.A != nil, "b": f.B != nil, "one_way": f.OneWay, "from": f.From != "",
 		"to": f.To != "", "rate": f.Rate != 0, "delay": f.Delay != 0, "step": f.Step != 0,
+		"host": f.Host,
 	}
-	for _, name := range []string{"node", "for", "persistence", "a", "b", "one_way", "from", "to", "rate", "delay", "step"} {
+	for _, name := range []string{"node", "for", "persistence", "a", "b", "one_way", "from", "to", "rate", "delay", "step", "host"} {
 		if set[name] && !slices.Contains(used, name) {
 			return fieldErr(p+"."+name, "not used by %s", f.Kind)
 		}

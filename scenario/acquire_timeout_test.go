@@ -7,6 +7,7 @@ import (
 
 	"github.com/locksim/locksim/histories"
 	"github.com/locksim/locksim/locks"
+	"github.com/locksim/locksim/sim"
 	"github.com/stretchr/testify/require"
 )
 
@@ -47,5 +48,21 @@ func TestAcquireOutcome(t *testing.T) {
 		{fmt.Errorf("lua: %w", locks.ErrNotAcquired), histories.Fail},
 	} {
 		require.Equal(t, c.want, acquireOutcome(c.err), c.err.Error())
+	}
+}
+
+// A release refused by a crashed node did not run: a definite fail. One
+// that a redlock quorum could not confirm stays indeterminate.
+func TestReleaseOutcome(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want histories.Type
+	}{
+		{fmt.Errorf("lua: unlock: %w", sim.ErrConnRefused), histories.Fail},
+		{fmt.Errorf("lua: unlock: %w", locks.ErrNotOwner), histories.Fail},
+		{fmt.Errorf("lua: unlock: %w", context.DeadlineExceeded), histories.Info},
+		{fmt.Errorf("redlock: unlock: %w: %w", locks.ErrNoQuorum, sim.ErrConnRefused), histories.Info},
+	} {
+		require.Equal(t, c.want, releaseOutcome(c.err), c.err.Error())
 	}
 }

@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"errors"
+	"syscall"
 	"time"
 
 	"github.com/locksim/locksim/histories"
@@ -95,12 +96,14 @@ func acquireOutcome(err error) histories.Type {
 	return histories.Fail
 }
 
-// releaseOutcome: ErrNotOwner is a definite no (no node held the value);
+// releaseOutcome: ErrNotOwner is a definite no (no node held the value),
+// and so is a refused connection (the node was down: the command did not
+// run);
 // a transport error, or a redlock release that deleted the value on fewer
 // nodes than the quorum (ErrNoQuorum), took effect in part or perhaps, so
 // the release is indeterminate.
 func releaseOutcome(err error) histories.Type {
-	if errors.Is(err, locks.ErrNotOwner) && !errors.Is(err, locks.ErrNoQuorum) {
+	if (errors.Is(err, locks.ErrNotOwner) || errors.Is(err, syscall.ECONNREFUSED)) && !errors.Is(err, locks.ErrNoQuorum) {
 		return histories.Fail
 	}
 	return histories.Info

@@ -68,5 +68,5 @@ func Example_bringYourOwnLockConfigured() {
 	fmt.Println("random faults:", rep.Outcomes)
 	// Output:
 	// careful clients, gc-pause: map[violation:3]
-	// random faults: map[safe:3 violation:2]
+	// random faults: map[safe:4 violation:1]
 }

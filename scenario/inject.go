@@ -168,7 +168,11 @@ func (in *injector) start(i int, holder string) {
 		for _, n := range act.nodes {
 			if !n.Crashed() {
 				in.r.setPersistence(n, f.Mode())
-				w.Crash(n)
+				if f.Host {
+					w.CrashHost(n) // everysec also loses what was not fsynced
+				} else {
+					w.Crash(n)
+				}
 			}
 		}
 	case faults.Restart:

@@ -79,7 +79,7 @@ func (rn *RedisNode) unaged(keys []string) (time.Time, *miniredis.RedisDB, time.
 	if db == nil || rn.scripts.dispatch {
 		return time.Time{}, nil, 0, false
 	}
-	wall := rn.node.WallNow()
+	wall := rn.wall()
 	pending := wall.Sub(rn.aging.at)
 	if wall.Before(rn.lastSeen) || !unexpired(db, keys, pending, rn.hashTTLs) {
 		return time.Time{}, nil, 0, false
@@ -139,11 +139,10 @@ func unexpired(db *miniredis.RedisDB, keys []string, pending time.Duration, hash
 // none) has expired once elapsed has passed since the TTL baseline. It is
 // the fast path's one statement of when a key expires, and it must be the
 // interpreter's: a miniredis tick deletes a key whose TTL has come down to
-// zero or below, so a key is gone from the instant of its deadline on
-// (now >= deadline). TestDifferentialZeroJitterDeadlines lands commands
-// on deadlines, and 1ns either side, to hold the two to it. (Redis
-// itself expires a key only once now > deadline; moving to that changes
-// this comparison and the interpreter's together.)
+// zero or below. Stored TTLs carry deadlineBias (redisclock.go), so that
+// is a millisecond past the deadline on the node's Redis clock, as in
+// Redis (now > deadline). TestDifferentialZeroJitterDeadlines lands
+// commands on deadlines, and 1ns either side, to hold the two to it.
 func expiredAfter(ttl, elapsed time.Duration) bool { return ttl > 0 && ttl <= elapsed }
 
 // mayHashTTL reports whether a command may give hash fields TTLs: a hash
@@ -180,7 +179,7 @@ func (rn *RedisNode) tryProbe(k string) bool {
 	if db == nil || rn.scripts.dispatch {
 		return false
 	}
-	wall := rn.node.WallNow()
+	wall := rn.wall()
 	if wall.Before(rn.lastSeen) {
 		return false
 	}

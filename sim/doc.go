@@ -50,19 +50,26 @@
 //
 // A Redis node executes each command atomically when it arrives, against
 // its own miniredis whose clock (ClockTTL) is set to the node's wall clock
-// first: a forward step expires keys early, as in Redis. Expiries are
-// observed exactly: a key with a TTL gets a timer at its deadline on the
-// node's clock, and an EvExpire event reports it when the node's wall clock
-// passes the deadline (at once for a forward step past it), with the key's
-// last value. Keys a restart loses are reported as EvKeyLost, with theirs.
+// in whole milliseconds first. Deadlines are absolute, as in Redis
+// (redisclock.go): a forward step expires keys early, a backward step
+// extends TTLs, and a key lives until the clock is past its deadline.
+// Expiries are observed exactly: a key with a TTL gets a timer on the
+// node's clock, and an EvExpire event reports it when the node's Redis
+// clock passes the deadline (at once for a forward step past it), with the
+// key's last value. A request reaching a crashed node is refused
+// (ErrConnRefused); a paused node is silent. Replies follow Redis 7 where
+// miniredis's differ: script errors, TTL's rounding, the range of expiry
+// times (redishook.go, scripterr.go). Keys a restart loses are reported as EvKeyLost, with theirs.
 // OnRedisCommand sees every command and reply. Scripts with a fast path
 // registered under the SHA-1 of their exact body (RegisterFastPath; the
 // locks' scripts are package simlock's), SET NX PX, GET and DEL run as Go
 // code inside the node (fastpath.go), with miniredis's replies and effects,
 // and without ageing every TTL at each command (aging.go);
-// WithInterpretedScripts turns both off. Persistence: PersistNone restarts empty; PersistEverysec loses the
-// writes executed in the last EverysecWindow (1s of true time) before the
-// crash; PersistAlways loses nothing acknowledged.
+// WithInterpretedScripts turns both off. Persistence: PersistNone restarts empty; PersistEverysec loses
+// nothing acknowledged in a process crash (Crash) and, in a host crash
+// (CrashHost), the writes after its last fsync, which runs every
+// EverysecWindow (1s of true time) at a seeded phase; PersistAlways loses
+// nothing acknowledged.
 //
 // # Usage
 //

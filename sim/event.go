@@ -7,7 +7,7 @@ type EventKind string
 
 // The kinds of Event.
 const (
-	EvCrash         EventKind = "crash"          // Node crashed
+	EvCrash         EventKind = "crash"          // Node crashed (its host too if Host)
 	EvRestart       EventKind = "restart"        // Node restarted
 	EvPause         EventKind = "pause"          // Node paused for D (0: until resumed)
 	EvResume        EventKind = "resume"         // Node resumed
@@ -38,6 +38,7 @@ type Event struct {
 	D     time.Duration
 	N     int       // EvRedisRestored: log entries replayed
 	Wall  time.Time // the wall clock of Node at the event, if one
+	Host  bool      // EvCrash: a host crash (CrashHost), not a process crash
 }
 
 // OnEvent registers f to be called with every fault and observation.

@@ -121,7 +121,7 @@ func (rn *RedisNode) retrackTTL(k string, ttl time.Duration) (*trackedKey, bool)
 		rn.untrack(k)
 		return nil, false
 	}
-	deadline := rn.node.MonoNow() + ttl
+	deadline := rn.node.MonoNow() + rn.expiresIn(ttl) // redisclock.go
 	i, ok := rn.trackIdx[k]
 	var tk *trackedKey
 	if ok {

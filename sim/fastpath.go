@@ -471,7 +471,7 @@ func (rn *RedisNode) fastSetNX(peer *server.Peer, args []string) bool {
 	if db.Set(key, args[2]) != nil {
 		panic("sim: SET of a missing key failed")
 	}
-	db.SetTTL(key, ttl+st.pending)
+	db.SetTTL(key, ttl+st.pending+deadlineBias)
 	st.valKey, st.val = key, args[2]
 	st.raw(peer, "+OK\r\n")
 	return true

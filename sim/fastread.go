@@ -83,7 +83,7 @@ func (st *scriptState) setPX(key, value, ms string) ScriptReply {
 	if db.Set(key, value) != nil { // a key of another type: SET replaces it
 		return st.call("SET", key, value, "PX", ms).export()
 	}
-	db.SetTTL(key, ttl+st.pending)
+	db.SetTTL(key, ttl+st.pending+deadlineBias)
 	return statusOK
 }
 
@@ -108,7 +108,7 @@ func (st *scriptState) pexpire(key, ms string) ScriptReply {
 	db := st.db0()
 	r := ScriptReply{Kind: ':'}
 	if db.Exists(key) {
-		db.SetTTL(key, ttl+st.pending)
+		db.SetTTL(key, ttl+st.pending+deadlineBias)
 		r.Int = 1
 	}
 	return r

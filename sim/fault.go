@@ -2,11 +2,21 @@ package sim
 
 import "time"
 
-// Crash takes n down: every task of n unwinds at its next seam call (no
-// seam call of it, deferred ones included, reaches the World again), queued
-// and in-flight messages to n are lost, and a Redis node loses what its
-// persistence mode does not keep. Crashing a crashed node does nothing.
-func (w *World) Crash(n *Node) {
+// Crash kills n's process: every task of n unwinds at its next seam call
+// (no seam call of it, deferred ones included, reaches the World again),
+// queued and in-flight messages to n are lost, and a Redis node loses what
+// its persistence mode does not keep after a process crash: everything
+// under none, nothing it acknowledged under everysec (the writes had
+// reached the kernel) or always. Requests that reach a crashed node are
+// refused. Crashing a crashed node does nothing.
+func (w *World) Crash(n *Node) { w.crash(n, false) }
+
+// CrashHost is Crash of n's whole host (power loss, kernel panic): a Redis
+// node under everysec also loses the writes after its last fsync, which
+// runs once a second at a phase drawn from the node's random stream.
+func (w *World) CrashHost(n *Node) { w.crash(n, true) }
+
+func (w *World) crash(n *Node, host bool) {
 	if n.crashed {
 		return
 	}
@@ -23,11 +33,15 @@ func (w *World) Crash(n *Node) {
 	n.inbox = nil
 	w.killTasks(n)
 	w.unwind()
-	w.trace(trFault, uint64(n.id), n.incarnation, "crash")
-	if n.redis != nil {
-		n.redis.crash()
+	if host {
+		w.trace(trFault, uint64(n.id), n.incarnation, "crash host")
+	} else {
+		w.trace(trFault, uint64(n.id), n.incarnation, "crash")
 	}
-	w.emit(Event{Kind: EvCrash, Node: n.name, Wall: n.WallNow()})
+	if n.redis != nil {
+		n.redis.crash(host)
+	}
+	w.emit(Event{Kind: EvCrash, Node: n.name, Wall: n.WallNow(), Host: host})
 }
 
 // Restart brings a crashed node back: a Redis node replays its write log,

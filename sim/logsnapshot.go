@@ -16,8 +16,9 @@ import (
 // Write-log compaction: a snapshot plus a tail.
 //
 // A restart replays the part of the write log its persistence keeps: all
-// of it (always), the entries that ran at least EverysecWindow before the
-// crash (everysec), or nothing (none). A crash happens now or later, so the
+// of it (always, and everysec after a process crash), the entries up to the
+// last fsync, at most EverysecWindow before the crash (everysec after a
+// host crash), or nothing (none). A crash happens now or later, so the
 // entries that ran more than EverysecWindow ago are in every replay that
 // keeps anything: they can be replaced by the keyspace they leave, a
 // snapshot, without changing any replay. A long run's log then holds a
@@ -82,14 +83,16 @@ func (s *logSnapshot) restore(seed int) *miniredis.Miniredis {
 	return m
 }
 
-// replayEntries replays entries of l into m through peer as a restart
-// does, with dispatch running each command.
-func replayEntries(m *miniredis.Miniredis, l *writeLog, from, to int, dispatch func(args []string)) time.Time {
+// replayEntries replays entries of l into m, whose clock reads clock, as a
+// restart does, with dispatch running each command; a backward step of the
+// clock between entries extends TTLs as it did in the run (redisclock.go).
+func replayEntries(m *miniredis.Miniredis, l *writeLog, from, to int, clock time.Time, dispatch func(args []string)) time.Time {
 	var last time.Time
 	for i := from; i < to; i++ {
 		e := l.entry(i)
 		last = e.wall
-		m.SetTime(e.wall)
+		setRedisClock(m, clock, e.wall)
+		clock = e.wall
 		if e.tick {
 			m.DB(0)
 			continue
@@ -222,12 +225,13 @@ func (l *writeLog) snapshotOf(k, seed int, with dispatcher) (*logSnapshot, bool)
 		if k == 0 {
 			return nil, false // nothing to snapshot
 		}
-		m = newMiniredis(l.entry(0).wall, seed)
+		last = l.entry(0).wall
+		m = newMiniredis(last, seed)
 	}
 	ok := true
 	if k > l.base() {
 		with(m, func(dispatch func(args []string)) {
-			last = replayEntries(m, l, l.base(), k, func(args []string) {
+			last = replayEntries(m, l, l.base(), k, last, func(args []string) {
 				if snapStateCommand(args[0]) {
 					ok = false
 				}
@@ -249,7 +253,10 @@ type dispatcher func(m *miniredis.Miniredis, body func(dispatch func(args []stri
 // plainDispatch executes commands through miniredis's Dispatch.
 func plainDispatch(m *miniredis.Miniredis, body func(dispatch func(args []string))) {
 	peer := server.NewPeer(bufio.NewWriter(io.Discard))
-	body(func(args []string) { m.Server().Dispatch(peer, args) })
+	body(func(args []string) {
+		m.Server().Dispatch(peer, args)
+		biasAll(m) // redisclock.go
+	})
 }
 
 // nodeDispatch executes commands on m as the node's own replay does, with
@@ -261,7 +268,7 @@ func (rn *RedisNode) nodeDispatch(m *miniredis.Miniredis, body func(dispatch fun
 	rn.m, rn.scripts = m, scriptState{}
 	defer func() { rn.m, rn.scripts = savedM, savedScripts }()
 	peer := server.NewPeer(bufio.NewWriter(io.Discard))
-	body(func(args []string) { rn.dispatch(peer, args) })
+	body(func(args []string) { rn.replayDispatch(peer, args) })
 }
 
 // compactLog compacts the node's write log up to what every replay keeps:

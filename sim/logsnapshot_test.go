@@ -1,16 +1,13 @@
 package sim
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/alicebob/miniredis/v2/server"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 )
@@ -90,17 +87,19 @@ func runLogOps(seed uint64, ops []logOp, compact bool) (*World, *RedisNode) {
 // miniredis through plain Dispatch, as a restart does.
 func replayPlain(l *writeLog) *miniredis.Miniredis {
 	var m *miniredis.Miniredis
+	first := Epoch
 	if l.snap != nil {
 		m = l.snap.restore(0)
+		first = l.snap.wall
 	} else {
-		first := Epoch
 		if l.Len() > 0 {
 			first = l.entry(0).wall
 		}
 		m = newMiniredis(first, 0)
 	}
-	peer := server.NewPeer(bufio.NewWriter(io.Discard))
-	replayEntries(m, l, l.base(), l.Len(), func(args []string) { m.Server().Dispatch(peer, args) })
+	plainDispatch(m, func(dispatch func(args []string)) {
+		replayEntries(m, l, l.base(), l.Len(), first, dispatch)
+	})
 	return m
 }
 

@@ -164,6 +164,11 @@ func (w *World) arrive(m *message) {
 		w.drop(m.id, "partition")
 	case to.crashed || to.incarnation != m.inc:
 		w.inFlight--
+		if r, ok := m.receiver.(refuser); ok && r.refusable() {
+			w.trace(trDrop, m.id, 0, "refused")
+			r.refuse()
+			return
+		}
 		w.drop(m.id, "down")
 	case to.paused:
 		w.trace(trQueue, m.id, 0, "")
@@ -173,6 +178,13 @@ func (w *World) arrive(m *message) {
 		w.trace(trDeliver, m.id, 0, "")
 		m.receiver.receive()
 	}
+}
+
+// refuser is a receiver whose message, reaching its node down, is refused
+// (a connection refused) instead of lost.
+type refuser interface {
+	refusable() bool
+	refuse()
 }
 
 // funcReceiver adapts a function to a receiver.

@@ -93,9 +93,10 @@ func (n *Node) SetDrift(rate float64) {
 }
 
 // StepWall steps the node's wall clock by d (forward if positive). The
-// monotonic clock does not move. On a Redis node, keys whose deadline a
-// forward step passes expire at once; a backward step does not extend TTLs
-// (miniredis's ClockTTL ages TTLs by forward clock progress only).
+// monotonic clock does not move. On a Redis node, whose deadlines are
+// absolute instants of its wall clock as in Redis (redisclock.go), keys
+// whose deadline a forward step passes expire at once, and a backward step
+// extends every TTL by the step.
 func (n *Node) StepWall(d time.Duration) {
 	w := n.w
 	rn := n.redis
@@ -107,8 +108,8 @@ func (n *Node) StepWall(d time.Duration) {
 	w.emit(Event{Kind: EvStep, Node: n.name, D: d, Wall: n.WallNow()})
 	if rn != nil && !n.crashed {
 		rn.syncClock()
-		if d > 0 {
-			rn.probeAll()
+		if d != 0 {
+			rn.probeAll() // expired, or their deadlines moved on the monotonic clock
 		}
 	}
 }

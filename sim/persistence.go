@@ -11,15 +11,17 @@ type Persistence int
 const (
 	// PersistNone keeps nothing: the node restarts empty.
 	PersistNone Persistence = iota
-	// PersistEverysec keeps the writes acknowledged more than a second
-	// before the crash (appendfsync everysec).
+	// PersistEverysec (appendfsync everysec) keeps every acknowledged
+	// write across a process crash (it reached the kernel before the
+	// reply) and, across a host crash, the writes up to the last fsync,
+	// which runs once a second.
 	PersistEverysec
 	// PersistAlways keeps every acknowledged write (appendfsync always).
 	PersistAlways
 )
 
-// EverysecWindow is how far back before a crash PersistEverysec loses
-// acknowledged writes.
+// EverysecWindow is the period of PersistEverysec's fsyncs: at most how far
+// back before a host crash it loses acknowledged writes.
 const EverysecWindow = time.Second
 
 func (p Persistence) String() string {
@@ -63,13 +65,14 @@ func (p *Persistence) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// surviving returns the part of log that p keeps after a crash at crashAt.
-func (p Persistence) surviving(log *writeLog, crashAt time.Duration) writeLog {
-	switch p {
-	case PersistAlways:
+// surviving returns the part of log that p keeps after a crash at crashAt:
+// of the host if host, when everysec's fsyncs ran at phase + k·EverysecWindow.
+func (p Persistence) surviving(log *writeLog, crashAt time.Duration, host bool, phase time.Duration) writeLog {
+	switch {
+	case p == PersistAlways, p == PersistEverysec && !host:
 		return log.prefix(log.Len())
-	case PersistEverysec:
-		cut := crashAt - EverysecWindow
+	case p == PersistEverysec:
+		cut := lastFsync(crashAt, phase)
 		// compaction kept in the tail every entry that may be after cut
 		n := log.Len()
 		for n > log.base() && log.at(n-1) > cut {
@@ -78,4 +81,13 @@ func (p Persistence) surviving(log *writeLog, crashAt time.Duration) writeLog {
 		return log.prefix(n)
 	}
 	return writeLog{}
+}
+
+// lastFsync is the last instant at or before crashAt of the fsyncs at
+// phase + k·EverysecWindow (k >= 0); before the first, -1.
+func lastFsync(crashAt, phase time.Duration) time.Duration {
+	if crashAt < phase {
+		return -1
+	}
+	return crashAt - (crashAt-phase)%EverysecWindow
 }

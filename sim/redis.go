@@ -28,6 +28,8 @@ type RedisNode struct {
 	aging       aging     // when miniredis last aged its TTLs (aging.go)
 	lastLogged  time.Time // wall clock of the last log entry
 	crashAt     time.Duration
+	hostCrash   bool          // the last crash took the host down
+	fsyncPhase  time.Duration // of everysec's fsyncs, drawn at a host crash
 	keysAtCrash []crashKey
 
 	tracked  []*trackedKey
@@ -93,7 +95,8 @@ func (rn *RedisNode) Commands() uint64 { return rn.commands }
 //
 // Once it has been called, the script fast path sends its reads through
 // miniredis's Dispatch too, so that whatever the caller configures on the
-// miniredis (authentication, error hooks) applies to them.
+// miniredis (authentication, error hooks) applies to them. Its pre-hook
+// holds the node's Redis 7 replies (redishook.go): SetError replaces it.
 func (rn *RedisNode) Miniredis() *miniredis.Miniredis {
 	rn.scripts.dispatch = true
 	return rn.m
@@ -143,7 +146,7 @@ func (rn *RedisNode) PTTL(key string) time.Duration {
 		return -2
 	}
 	if ttl := db.TTL(key); ttl > 0 {
-		return ttl - pending
+		return ttl - pending - deadlineBias // 0 at the deadline, as Redis's PTTL
 	}
 	return -1
 }
@@ -170,13 +173,14 @@ func newMiniredis(wall time.Time, seed int) *miniredis.Miniredis {
 	m.Seed(seed)
 	m.SetTime(wall)
 	m.ClockTTL(true)
+	installHook(m) // redishook.go
 	return m
 }
 
 // start makes a fresh miniredis and replays log into it: its snapshot,
 // then its tail.
 func (rn *RedisNode) start(log writeLog) {
-	first := rn.node.WallNow()
+	first := rn.wall()
 	seed := int(rn.w.nodeStream(rn.node).Int64())
 	if log.snap != nil {
 		rn.m = log.snap.restore(seed)
@@ -188,8 +192,8 @@ func (rn *RedisNode) start(log writeLog) {
 		rn.m = newMiniredis(first, seed)
 	}
 	peer := server.NewPeer(bufio.NewWriter(io.Discard))
-	last := replayEntries(rn.m, &log, log.base(), log.Len(), func(args []string) {
-		rn.dispatch(peer, args) // fastpath.go
+	last := replayEntries(rn.m, &log, log.base(), log.Len(), first, func(args []string) {
+		rn.replayDispatch(peer, args)
 	})
 	if log.Len() == log.base() {
 		last = first
@@ -200,21 +204,25 @@ func (rn *RedisNode) start(log writeLog) {
 }
 
 // crashKey is a key that existed at a crash, with its deadline on the
-// node's monotonic clock (0: no TTL).
+// node's Redis clock (zero: no TTL).
 type crashKey struct {
 	key, value string // value: if a string
-	deadline   time.Duration
+	deadline   time.Time
 }
 
-func (rn *RedisNode) crash() {
+func (rn *RedisNode) crash(host bool) {
 	rn.crashAt = rn.w.now
+	rn.hostCrash = host
+	if host {
+		rn.fsyncPhase = time.Duration(rn.w.nodeStream(rn.node).Int64N(int64(EverysecWindow)))
+	}
 	rn.syncClock()
 	rn.keysAtCrash = rn.keysAtCrash[:0]
 	for _, k := range rn.m.Keys() {
 		ck := crashKey{key: k}
 		ck.value, _ = rn.m.Get(k)
 		if ttl := rn.m.TTL(k); ttl > 0 {
-			ck.deadline = rn.node.MonoNow() + ttl
+			ck.deadline = rn.lastSeen.Add(ttl - deadlineBias)
 		}
 		rn.keysAtCrash = append(rn.keysAtCrash, ck)
 	}
@@ -228,7 +236,7 @@ func (rn *RedisNode) crash() {
 }
 
 func (rn *RedisNode) restart() {
-	log := rn.persist.surviving(&rn.log, rn.crashAt)
+	log := rn.persist.surviving(&rn.log, rn.crashAt, rn.hostCrash, rn.fsyncPhase)
 	rn.start(log)
 	w := rn.w
 	w.trace(trFault, uint64(rn.node.id), uint64(log.Len()), "redis replay")
@@ -237,7 +245,7 @@ func (rn *RedisNode) restart() {
 		if rn.m.Exists(ck.key) {
 			continue
 		}
-		if ck.deadline != 0 && ck.deadline <= rn.node.MonoNow() {
+		if !ck.deadline.IsZero() && ck.deadline.Before(rn.lastSeen) {
 			rn.reportExpiry(ck.key, ck.value) // it would be gone anyway
 			continue
 		}
@@ -248,26 +256,26 @@ func (rn *RedisNode) restart() {
 	rn.retrack(rn.m.Keys())
 }
 
-// syncClock sets the miniredis clock to the node's wall clock and ages its
-// TTLs to it (a tick), so that miniredis's TTL baseline is the wall clock now
+// syncClock sets the miniredis clock to the node's Redis clock and ages its
+// TTLs to it (a tick), so that miniredis's TTL baseline is the clock now
 // (aging.go). When the clock went back, it first ages TTLs to the latest
-// time seen, then logs that time and the new one, for replays.
+// time seen and extends them by the step (redisclock.go), then logs that
+// time and the new one, for replays.
 func (rn *RedisNode) syncClock() time.Time {
-	wall := rn.node.WallNow()
+	wall := rn.wall()
 	if wall.Before(rn.lastSeen) {
-		// a command may have left the TTLs unaged since an earlier
-		// instant (aging.go); SetTime back would drop that ageing.
-		rn.m.DB(0)
 		// the clock went back: log the latest time seen and the new
-		// baseline, so that a replay ages TTLs exactly as this run did.
+		// baseline, so that a replay extends TTLs exactly as this run did.
 		if rn.lastSeen.After(rn.lastLogged) {
 			rn.log.addTick(rn.lastSeen, rn.w.now)
 		}
 		rn.log.addTick(wall, rn.w.now)
 		rn.lastLogged = wall
 	}
+	// a command may have left the TTLs unaged since an earlier instant
+	// (aging.go): setRedisClock ages them before a step back.
+	setRedisClock(rn.m, rn.lastSeen, wall)
 	rn.lastSeen = wall
-	rn.m.SetTime(wall)
 	rn.aging.ticked(rn.m.DB(0), wall)
 	return wall
 }
@@ -299,8 +307,12 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 	if !rn.hashTTLs && mayHashTTL(args[0], ci, st.interpreted != interpreted) {
 		rn.hashTTLs = true // for good: aging.go
 	}
+	rn.biasAfter(peer, db, ci, keys, st.interpreted != interpreted)
 	peer.Flush()
 	val, err := parseReply(rn.buf.Bytes())
+	if re, ok := err.(RedisError); ok && ci.keys == keysEval {
+		err = rn.scriptError(args, string(re)) // scripterr.go
+	}
 	rn.commands++
 	w.stats.RedisCommands++
 	if !ci.readOnly {

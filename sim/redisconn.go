@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net"
+	"os"
+	"syscall"
 
 	"github.com/alicebob/miniredis/v2/server"
 )
@@ -111,6 +114,26 @@ func (r *redisCall) receive() {
 	}
 	rn.w.wake(r.t, r.gen, wakeReply)
 }
+
+// refuse answers a request that reached its Redis node down, or restarted
+// since it was sent (its connection died with the old process): the host
+// refuses the connection, and the client gets ErrConnRefused as soon as
+// the request arrives, one network latency after it sent it. The command
+// did not run.
+func (r *redisCall) refuse() {
+	r.val, r.err = nil, ErrConnRefused
+	r.replied = true
+	r.c.rn.w.wake(r.t, r.gen, wakeReply)
+}
+
+// refusable reports whether the message is a request (a reply to a crashed
+// client is lost).
+func (r *redisCall) refusable() bool { return !r.replied }
+
+// ErrConnRefused is the error of a command sent to a crashed Redis node, as
+// go-redis reports a refused connection: errors.Is(err,
+// syscall.ECONNREFUSED) holds. The command did not run.
+var ErrConnRefused error = &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
 
 var errNoArgs = fmt.Errorf("no arguments")
 

@@ -170,7 +170,7 @@ func TestRedisPersistence(t *testing.T) {
 		keys []string
 	}{
 		{PersistNone, nil},
-		{PersistEverysec, []string{"a"}},
+		{PersistEverysec, []string{"a", "b"}}, // a process crash: b reached the kernel
 		{PersistAlways, []string{"a", "b"}},
 	} {
 		t.Run(tc.p.String(), func(t *testing.T) {

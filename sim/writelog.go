@@ -9,8 +9,9 @@ import (
 
 // writeLog is a Redis node's write log, from which a restart replays what
 // the node's persistence mode keeps: every command that was not read-only,
-// with the node's wall clock and the true time when it ran, and marks of the wall clock around backward steps (ticks), so that
-// a replay ages TTLs exactly as the original run did.
+// with the node's wall clock and the true time when it ran, and marks of
+// the wall clock around backward steps (ticks), so that a replay ages and
+// extends TTLs exactly as the original run did (redisclock.go).
 //
 // A log often holds hundreds of thousands of entries. It holds no
 // pointers to them (arguments are copied into byte chunks, wall clocks kept
