@@ -196,3 +196,34 @@ func TestTraceHashCoversSubmittedCommands(t *testing.T) {
 	assert.Equal(t, hash("SET"), hash("SET"))
 	assert.NotEqual(t, hash("SET"), hash("SETNX"), "a foreign command that differs must change the trace hash")
 }
+
+// A command submitted to a crashed Redis node is refused when it arrives,
+// one latency after it was sent, through the callback (as a task's Do is);
+// it must not look for a task to wake.
+func TestSubmitToCrashedNodeIsRefused(t *testing.T) {
+	w, f := newForeignWorld(3)
+	defer w.Close()
+	rn := w.AddRedisNode("redis", PersistNone)
+	c := w.AddNode("client")
+	w.SetLatency(c, rn.Node(), Latency{Base: 10 * time.Millisecond})
+	conn := rn.Conn(c)
+	var gotErr error
+	var at time.Duration
+	sent := false
+	f.onWake = func() {
+		if sent || w.Elapsed() < 100*time.Millisecond {
+			return
+		}
+		sent = true
+		w.Crash(rn.Node())
+		conn.Submit([]string{"SET", "k", "v"}, func(_ any, err error) { gotErr, at = err, w.Elapsed() })
+	}
+	w.Spawn(c, "main", func(rt *Runtime) {
+		rt.External(func(r func()) {
+			f.due, f.resumes = append(f.due, 100*time.Millisecond), append(f.resumes, r)
+		})
+	})
+	w.Run(time.Second)
+	assert.ErrorIs(t, gotErr, ErrConnRefused)
+	assert.Equal(t, 110*time.Millisecond, at)
+}

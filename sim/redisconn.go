@@ -123,6 +123,10 @@ func (r *redisCall) receive() {
 func (r *redisCall) refuse() {
 	r.val, r.err = nil, ErrConnRefused
 	r.replied = true
+	if r.done != nil { // Submit's: no task waits, the callback does
+		r.done(nil, ErrConnRefused)
+		return
+	}
 	r.c.rn.w.wake(r.t, r.gen, wakeReply)
 }
 

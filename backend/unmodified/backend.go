@@ -3,6 +3,7 @@ package unmodified
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -74,7 +75,13 @@ func (b *Backend) Refuse(cfg scenario.Config) error {
 func (b *Backend) Execute(run func(opts ...sim.Option)) error {
 	var panicked any
 	body := func() {
-		defer func() { panicked = recover() }()
+		defer func() {
+			if p := recover(); p != nil {
+				// Keep the bubble's stack: raised again on the caller's
+				// goroutine, the panic would otherwise point at Execute.
+				panicked = fmt.Sprintf("%v\n\nin the bubble:\n%s", p, debug.Stack())
+			}
+		}()
 		h := newHub()
 		h.reorder = b.reorder
 		defer h.close()

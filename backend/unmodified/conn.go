@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/locksim/locksim/sim"
@@ -30,6 +31,7 @@ type conn struct {
 	rbuf     []byte // replies not read yet
 	seq      int
 	closed   bool
+	reset    error         // the peer refused or reset the connection
 	readable chan struct{} // capacity 1: rbuf grew
 	done     chan struct{} // closed by Close
 	rdl, wdl time.Time
@@ -77,7 +79,21 @@ func (c *conn) reply(v any, err error) {
 	if c.closed {
 		return
 	}
+	if errors.Is(err, sim.ErrConnRefused) {
+		// The Redis node is down (or restarted since the dial): its host
+		// answers with a reset, as a real socket to a killed redis-server
+		// does, not with a Redis error reply. go-redis then drops the
+		// connection and dials again.
+		c.reset = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+		c.wake()
+		return
+	}
 	c.rbuf = appendReply(c.rbuf, v, err)
+	c.wake()
+}
+
+// wake tells a blocked Read that there is something to return (c.mu held).
+func (c *conn) wake() {
 	select {
 	case c.readable <- struct{}{}:
 	default:
@@ -99,6 +115,11 @@ func (c *conn) Read(b []byte) (int, error) {
 		if c.closed {
 			c.mu.Unlock()
 			return 0, io.EOF
+		}
+		if c.reset != nil {
+			err := c.reset
+			c.mu.Unlock()
+			return 0, err
 		}
 		dl := c.rdl
 		c.mu.Unlock()

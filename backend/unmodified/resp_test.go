@@ -3,6 +3,7 @@ package unmodified
 import (
 	"errors"
 	"os"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -94,6 +95,11 @@ func TestConnWritesCommandsAndTimesOut(t *testing.T) {
 		n, err := c.Read(buf)
 		require.NoError(t, err)
 		assert.Equal(t, "$4\r\nPONG\r\n", string(buf[:n]))
+		// A refused command resets the connection, as a killed server's
+		// socket does: go-redis then sees a network error, not a reply.
+		c.reply(nil, sim.ErrConnRefused)
+		_, err = c.Read(buf)
+		assert.True(t, errors.Is(err, syscall.ECONNRESET), "%v", err)
 		require.NoError(t, c.Close())
 		_, err = c.Write([]byte("*1\r\n$4\r\nPING\r\n"))
 		assert.Error(t, err)
