@@ -275,7 +275,7 @@ func (rn *RedisNode) dispatch(peer *server.Peer, args []string) {
 	st.aged()
 	switch {
 	case isEval || isSHA:
-	case connStateCommand(name):
+	case connStateCommand(name) && !plainHello(args):
 		if st.stateful == nil {
 			st.stateful = map[*server.Peer]bool{}
 		}
@@ -283,6 +283,14 @@ func (rn *RedisNode) dispatch(peer *server.Peer, args []string) {
 	case strings.EqualFold(name, "SCRIPT"):
 		st.loaded = 0 // SCRIPT FLUSH, or anything else: ask again
 	}
+}
+
+// plainHello reports whether args is a HELLO that only names protocol 2 or
+// 3 (as go-redis sends on every new connection): it changes nothing the
+// fast path depends on, for RESP3 is checked on the peer itself. A HELLO
+// with AUTH or SETNAME still marks its connection.
+func plainHello(args []string) bool {
+	return strings.EqualFold(args[0], "HELLO") && len(args) <= 2
 }
 
 // connStateCommand reports whether a command changes how later commands of
