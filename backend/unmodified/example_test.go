@@ -17,25 +17,20 @@ import (
 // user computes (the TTL from the call). A GC pause longer than the TTL
 // gives it two holders, which the spec expects.
 func ExampleVerify() {
-	rep, err := unmodified.Verify(scenario.Spec{Like: "lua", Name: "team-redislock", Scenario: "gc-pause", Seeds: 1, Expect: scenario.Unsafe},
-		func(c []*redis.Client) (locks.Locker, error) { return &teamLock{rl: redislock.New(c[0])}, nil })
+	spec := scenario.Spec{Like: "lua", Name: "team-redislock", Scenario: "gc-pause", Seeds: 1, Expect: scenario.Unsafe}
+	rep, err := unmodified.Verify(spec, func(c []*redis.Client) (locks.Locker, error) {
+		rl, ttl, held := redislock.New(c[0]), 8*time.Second, (*redislock.Lock)(nil)
+		return locks.Funcs{
+			LockFunc: func(ctx context.Context) (lease locks.Lease, err error) {
+				start := time.Now()
+				if held, err = rl.Obtain(ctx, scenario.LockKey, ttl, &redislock.Options{RetryStrategy: redislock.LinearBackoff(50 * time.Millisecond)}); err != nil {
+					return lease, fmt.Errorf("%w: %w", locks.ErrNotAcquired, err)
+				}
+				return locks.Lease{Key: scenario.LockKey, Value: held.Token(), Validity: start.Add(ttl)}, nil
+			},
+			UnlockFunc: func(ctx context.Context, _ locks.Lease) error { return held.Release(ctx) },
+		}, nil
+	})
 	fmt.Println(rep.Runs, rep.Outcomes[scenario.Unsafe], err)
 	// Output: 1 1 <nil>
 }
-
-type teamLock struct {
-	rl   *redislock.Client
-	held *redislock.Lock
-}
-
-func (l *teamLock) Lock(ctx context.Context) (locks.Lease, error) {
-	start := time.Now()
-	lk, err := l.rl.Obtain(ctx, scenario.LockKey, 8*time.Second, &redislock.Options{RetryStrategy: redislock.LinearBackoff(50 * time.Millisecond)})
-	if err != nil {
-		return locks.Lease{}, fmt.Errorf("%w: %w", locks.ErrNotAcquired, err)
-	}
-	l.held = lk
-	return locks.Lease{Key: scenario.LockKey, Value: lk.Token(), Validity: start.Add(8 * time.Second)}, nil
-}
-
-func (l *teamLock) Unlock(ctx context.Context, _ locks.Lease) error { return l.held.Release(ctx) }
