@@ -36,6 +36,9 @@ func TestValidateRanges(t *testing.T) {
 		{"huge pace", func() Config { c := base("lua"); c.Pace = Duration(math.MaxInt64); return c }, "pace: "},
 		{"tiny retry delay", func() Config { c := base("lua"); c.RetryDelay = 1; return c }, "retry_delay: 1ns is out of range [1ms, 100h0m0s]"},
 		{"negative stagger", func() Config { c := base("lua"); c.Stagger = -1; return c }, "stagger: "},
+		{"negative tries", func() Config { c := base("redlock"); c.Tries = -1; return c }, "tries: -1 is out of range 1..100000"},
+		{"tries at the most", func() Config { c := base("redlock"); c.Tries = MaxTries; return c }, ""},
+		{"tries past it", func() Config { c := base("lua"); c.Tries = MaxTries + 1; return c }, "tries: 100001 is out of range"},
 		{"fault after the end", func() Config {
 			c := base("lua")
 			c.Faults = faults.Schedule{Faults: []faults.Fault{{Kind: faults.Pause, At: 500 * time.Hour, Node: "client-1", For: time.Second}}}

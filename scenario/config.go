@@ -69,6 +69,11 @@ type Config struct {
 	RetryDelay Duration `json:"retry_delay,omitempty"`
 	// DriftFactor overrides redlock's drift factor.
 	DriftFactor *float64 `json:"drift_factor,omitempty"`
+	// Tries, when set, bounds the acquisition attempts of one Lock call
+	// (locks.Options.Tries; redsync's WithTries); 0 keeps each lock's own
+	// default (32 rounds for redlock and redsync, until the context is
+	// done for the others).
+	Tries int `json:"tries,omitempty"`
 	// Faults is the fault schedule.
 	Faults faults.Schedule `json:"faults"`
 }
@@ -134,6 +139,7 @@ const (
 	MaxTTL        = 24 * time.Hour
 	MaxDuration   = 24 * time.Hour
 	MaxSpan       = 100 * time.Hour // any other duration field
+	MaxTries      = 100000          // tries: more rounds than any acquire timeout allows
 	MaxHorizon    = 1000 * time.Hour
 	MinRetryDelay = time.Millisecond
 	MaxClients    = 64
@@ -191,6 +197,8 @@ func (c Config) Validate() error {
 		return bad("extend_every", "%s is out of range [%s, ttl %s) (or 0: no extends)", c.ExtendEvery, MinTTL, c.TTL)
 	case c.DriftFactor != nil && !(*c.DriftFactor >= 0 && *c.DriftFactor < 1):
 		return bad("drift_factor", "%v is out of range [0, 1)", *c.DriftFactor)
+	case c.Tries < 0 || c.Tries > MaxTries:
+		return bad("tries", "%d is out of range 1..%d (or 0: the lock's own default)", c.Tries, MaxTries)
 	}
 	for _, f := range []struct {
 		name string
@@ -281,6 +289,7 @@ func (c Config) lockOptions() locks.Options {
 	if c.RetryDelay > 0 {
 		o.RetryDelay = c.RetryDelay.D()
 	}
+	o.Tries = c.Tries
 	return o
 }
 

@@ -70,7 +70,7 @@ type Redsync struct {
 }
 
 // NewRedsync builds a go-redsync lock for the client whose env this is,
-// with cfg's TTL (expiry), retry delay and drift factor, and extra options
+// with cfg's TTL (expiry), retry delay, drift factor and tries, and extra options
 // after them. Its randomness comes from the task's seeded source through
 // go-redsync's options: WithGenValueFunc, WithRetryDelayFunc (its default
 // delay, uniform in [50ms, 250ms), drawn from that source), and
@@ -97,6 +97,9 @@ func NewRedsync(env locks.Env, cfg scenario.Config, extra ...redsync.Option) (*R
 	}
 	if cfg.DriftFactor != nil {
 		opts = append(opts, redsync.WithDriftFactor(*cfg.DriftFactor))
+	}
+	if cfg.Tries > 0 {
+		opts = append(opts, redsync.WithTries(cfg.Tries))
 	}
 	return &Redsync{c: c, rs: redsync.New(pools...), opts: append(opts, extra...)}, nil
 }

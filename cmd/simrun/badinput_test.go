@@ -194,6 +194,8 @@ func TestBadInput(t *testing.T) {
 		{"scenario not meaningful", []string{"run", "--lock", "mutex", "--scenario", "slow-reply"}, "--scenario: scenario slow-reply is not meaningful for lock mutex"},
 		{"bad duration", []string{"run", "--lock", "lua", "--duration", "forever"}, `--duration: "forever" is not a duration`},
 		{"negative ttl", []string{"run", "--lock", "lua", "--ttl", "-1s"}, "--ttl"},
+		{"zero tries", []string{"run", "--lock", "redlock", "--tries", "0"}, "--tries: 0 is out of range 1..100000"},
+		{"too many tries", []string{"run", "--lock", "redsync", "--tries", "1000000"}, "--tries: 1000000 is out of range 1..100000"},
 		{"bad seed", []string{"run", "--lock", "lua", "--seed", "x"}, `--seed: invalid value "x"`},
 		{"too many clients", []string{"run", "--lock", "lua", "--clients", "100"}, "--clients: 100 is out of range"},
 		{"zero clients", []string{"run", "--lock", "lua", "--clients", "0"}, "--clients: 0 is out of range 1..64"},

@@ -28,3 +28,23 @@ func TestCarefulFlag(t *testing.T) {
 		assert.Contains(t, describeConfig(cfg, 1), map[bool]string{true: "careful clients", false: "counter workload, 1 fault"}[tc.want])
 	}
 }
+
+// --tries reaches the config (and through it each lock's options), and is
+// left at the lock's default without the flag.
+func TestTriesFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--lock", "redlock", "--scenario", "gc-pause"}, 0},
+		{[]string{"--lock", "redlock", "--scenario", "gc-pause", "--tries", "3"}, 3},
+		{[]string{"--lock", "redsync", "--tries", "1"}, 1},
+	} {
+		fs := newFlags("run")
+		cf := addConfigFlags(fs)
+		require.NoError(t, fs.Parse(tc.args))
+		cfg, err := cf.config()
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, cfg.Tries, "%v", tc.args)
+	}
+}

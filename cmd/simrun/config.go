@@ -25,6 +25,7 @@ type configFlags struct {
 	duration string
 	workload string
 	careful  bool
+	tries    int
 	out      string
 }
 
@@ -39,6 +40,7 @@ func addConfigFlags(fs *flag.FlagSet) *configFlags {
 	fs.StringVar(&c.duration, "duration", "", "virtual length of the run, e.g. 40s")
 	fs.StringVar(&c.workload, "workload", "", "protected resource: counter or ledger")
 	fs.BoolVar(&c.careful, "careful", false, "careful clients: skip the write once the lease's validity has passed on the client's clock (default: the scenario's)")
+	fs.IntVar(&c.tries, "tries", 0, "acquisition attempts per Lock call (redlock, redsync: rounds, default 32; setnx, lua, fenced: default until the acquire timeout)")
 	fs.StringVar(&c.out, "out", "out", "directory for failure artifacts and visualizations")
 	return c
 }
@@ -104,6 +106,12 @@ func (c *configFlags) config() (scenario.Config, error) {
 	if given["careful"] {
 		cfg.Careful = c.careful
 	}
+	if given["tries"] {
+		if c.tries < 1 || c.tries > scenario.MaxTries {
+			return scenario.Config{}, badInput("--tries: %d is out of range 1..%d", c.tries, scenario.MaxTries)
+		}
+		cfg.Tries = c.tries
+	}
 	if c.faults != "" && !c.random() {
 		data, err := os.ReadFile(c.faults)
 		if err != nil {
@@ -135,7 +143,7 @@ func (c *configFlags) configError(err error) error {
 	msg := strings.TrimPrefix(err.Error(), scenario.ErrBadConfig.Error()+": ")
 	field, rest, _ := strings.Cut(msg, ": ")
 	switch field {
-	case "lock", "clients", "nodes", "ttl", "duration", "workload", "seeds", "from":
+	case "lock", "clients", "nodes", "ttl", "duration", "workload", "seeds", "from", "tries":
 		return badInput("--%s: %s", field, rest)
 	}
 	switch {
@@ -160,7 +168,7 @@ func (c *configFlags) reproduce(seed uint64) string {
 	given := set(c.fs)
 	for _, f := range []struct{ name, v string }{
 		{"clients", itoa(c.clients)}, {"nodes", itoa(c.nodes)}, {"ttl", c.ttl},
-		{"duration", c.duration}, {"workload", c.workload}, {"out", c.out},
+		{"duration", c.duration}, {"workload", c.workload}, {"tries", itoa(c.tries)}, {"out", c.out},
 	} {
 		if given[f.name] {
 			args = append(args, "--"+f.name, f.v)
