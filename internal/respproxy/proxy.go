@@ -243,4 +243,3 @@ func (p *Proxy) replies(from, to net.Conn, q *pending) {
 		}
 	}
 }
-
