@@ -1,0 +1,54 @@
+package live
+
+import (
+	"context"
+	"time"
+
+	"github.com/locksim/locksim/locks"
+	"github.com/locksim/locksim/sim"
+)
+
+// noDeadline bounds a call whose context has no deadline, so that a run
+// always ends.
+const noDeadline = time.Minute
+
+// conn is a lock's connection to a real server: each command is a
+// go-redis call on a goroutine of its own, during which the calling task
+// waits in Runtime.External and the rest of the World goes on.
+type conn struct {
+	st   *state
+	rt   *sim.Runtime
+	from *sim.Node
+	c    locks.Conn
+}
+
+func (st *state) conn(rt *sim.Runtime, from *sim.Node, rn *sim.RedisNode) locks.Conn {
+	p := st.pairs[[2]string{from.Name(), rn.Name()}]
+	return &conn{st: st, rt: rt, from: from, c: p.conn}
+}
+
+// Do sends one command. Its real deadline is what is left of ctx's, read
+// on the client's clock as the lock set it; a cancellation of ctx in the
+// World (its deadline firing in the World's time) cancels the call too.
+func (c *conn) Do(ctx context.Context, args ...any) (any, error) {
+	c.st.mirror() // the faults of this instant hold before the command leaves
+	limit := noDeadline
+	if dl, ok := ctx.Deadline(); ok {
+		limit = dl.Sub(c.from.WallNow())
+	}
+	rctx, cancel := context.WithTimeout(context.Background(), limit)
+	stop := context.AfterFunc(ctx, cancel)
+	var v any
+	var err error
+	c.rt.External(func(resume func()) {
+		c.st.calls.Add(1)
+		go func() {
+			defer c.st.calls.Done()
+			v, err = c.c.Do(rctx, args...)
+			cancel()
+			c.st.put(resume)
+		}()
+	})
+	stop()
+	return v, err
+}
