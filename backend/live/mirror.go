@@ -102,4 +102,3 @@ func (st *state) mirrorClock(srv *server, n *sim.Node) {
 		clock.Step(d)
 	}
 }
-
