@@ -1,6 +1,7 @@
 package live
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -68,6 +69,9 @@ func (st *state) mirrorProcess(srv *server, n *sim.Node) {
 			return
 		}
 		track(srv.s)
+		if err := configure(context.Background(), srv.watcher.direct); err != nil {
+			st.fail(fmt.Errorf("live: keyspace notifications of %s after its restart: %w", srv.name, err))
+		}
 		running = true
 	}
 	srv.inc = n.Incarnation()

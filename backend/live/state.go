@@ -1,6 +1,7 @@
 package live
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -30,7 +31,8 @@ type state struct {
 	began   bool
 
 	mu     sync.Mutex
-	inbox  []func() // resume functions of finished calls
+	inbox  []func()    // resume functions of finished calls
+	events []sim.Event // what the watchers saw, for the World's observers
 	notify chan struct{}
 	calls  sync.WaitGroup
 	err    error // the first failure of a real fault
@@ -39,11 +41,12 @@ type state struct {
 // server is one real redis-server and the simulated node state last
 // mirrored onto it.
 type server struct {
-	name   string
-	s      *realredis.Server
-	inc    uint64
-	paused bool
-	rate   float64
+	name    string
+	s       *realredis.Server
+	inc     uint64
+	paused  bool
+	rate    float64
+	watcher *watcher
 }
 
 // pair is one client node's way to one server.
@@ -83,7 +86,11 @@ func start(cfg scenario.Config, dir, binary string) (st *state, err error) {
 			return nil, fmt.Errorf("live: start %s: %w", name, err)
 		}
 		track(s)
-		st.servers = append(st.servers, &server{name: name, s: s})
+		srv := &server{name: name, s: s}
+		st.servers = append(st.servers, srv)
+		if err := st.watch(srv); err != nil {
+			return nil, fmt.Errorf("live: watch %s's keyspace: %w", name, err)
+		}
 		for c := 1; c <= cfg.Clients; c++ {
 			p, err := respproxy.New(s.Addr())
 			if err != nil {
@@ -94,6 +101,16 @@ func start(cfg scenario.Config, dir, binary string) (st *state, err error) {
 				DialTimeout: time.Second, PoolSize: 4,
 			})
 			st.pairs[[2]string{faults.ClientNode(c), name}] = &pair{proxy: p, client: rc, conn: locks.NewRedisConn(rc)}
+			// A warm connection, as a running process has: go-redis's
+			// handshake (HELLO) on a first command would otherwise pass
+			// through the run's first faults, which the simulator's
+			// connections, without a handshake, never meet.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			err = rc.Ping(ctx).Err()
+			cancel()
+			if err != nil {
+				return nil, fmt.Errorf("live: warm client-%d's connection to %s: %w", c, name, err)
+			}
 		}
 	}
 	return st, nil
@@ -111,6 +128,9 @@ func (st *state) close() error {
 	}
 	var errs []error
 	for _, s := range st.servers {
+		if s.watcher != nil {
+			s.watcher.close()
+		}
 		untrack(s.s)
 		if err := s.s.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("live: stop %s: %w", s.name, err))
@@ -142,10 +162,21 @@ func (st *state) put(resume func()) {
 	}
 }
 
+// report hands an event a watcher saw to the World; from any goroutine.
+func (st *state) report(e sim.Event) {
+	st.mu.Lock()
+	st.events = append(st.events, e)
+	st.mu.Unlock()
+	select {
+	case st.notify <- struct{}{}:
+	default:
+	}
+}
+
 func (st *state) ready() bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return len(st.inbox) > 0
+	return len(st.inbox) > 0 || len(st.events) > 0
 }
 
 // elapsed is the real time since the World's true time 0.
@@ -182,12 +213,20 @@ func (st *state) wait(next time.Duration, _ bool) time.Duration {
 	}
 }
 
-// deliver resumes the tasks whose calls have finished.
+// deliver reports what the watchers saw, then resumes the tasks whose
+// calls have finished: an expiry that a call's reply raced with is
+// recorded before the reply.
 func (st *state) deliver() {
 	st.mu.Lock()
-	now := st.inbox
-	st.inbox = nil
+	now, events := st.inbox, st.events
+	st.inbox, st.events = nil, nil
 	st.mu.Unlock()
+	for _, e := range events {
+		if n := st.nodes[e.Node]; n != nil {
+			e.Wall = n.WallNow()
+		}
+		st.w.Report(e)
+	}
 	for _, resume := range now {
 		resume()
 	}
