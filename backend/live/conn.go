@@ -2,7 +2,10 @@ package live
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/locksim/locksim/locks"
 	"github.com/locksim/locksim/sim"
@@ -20,11 +23,18 @@ type conn struct {
 	rt   *sim.Runtime
 	from *sim.Node
 	c    locks.Conn
+	wt   *watcher // the server's
 }
 
 func (st *state) conn(rt *sim.Runtime, from *sim.Node, rn *sim.RedisNode) locks.Conn {
 	p := st.pairs[[2]string{from.Name(), rn.Name()}]
-	return &conn{st: st, rt: rt, from: from, c: p.conn}
+	var wt *watcher
+	for _, s := range st.servers {
+		if s.name == rn.Name() {
+			wt = s.watcher
+		}
+	}
+	return &conn{st: st, rt: rt, from: from, c: p.conn, wt: wt}
 }
 
 // Do sends one command. Its real deadline is what is left of ctx's, read
@@ -46,9 +56,18 @@ func (c *conn) Do(ctx context.Context, args ...any) (any, error) {
 			defer c.st.calls.Done()
 			v, err = c.c.Do(rctx, args...)
 			cancel()
+			if err == nil || locks.IsNil(err) || isRedisError(err) {
+				c.wt.sync() // the server replied: its notifications first
+			}
 			c.st.put(resume)
 		}()
 	})
 	stop()
 	return v, err
+}
+
+// isRedisError reports whether err is an error reply of the server.
+func isRedisError(err error) bool {
+	var re redis.Error
+	return errors.As(err, &re)
 }

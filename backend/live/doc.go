@@ -24,6 +24,21 @@
 // shim (realredis.Clock), and partitions, loss and delay between a client
 // and a node set on that pair's proxy.
 //
+// A lock key's expiry on a real server reaches the history as the
+// simulator's does (an expire event with the key's last value): a watcher
+// per server follows its keyspace notifications on a direct connection,
+// and a call's reply is handed to the World only after the watcher has
+// caught up with the server (a PING on the subscription), so an expiry the
+// command itself caused is recorded before the reply. Each client's
+// connections are warm before the run, as a running process's pool is.
+//
+// Known differences from the simulator, which a cross-check shows rather
+// than hides: loopback is faster than the simulated network's latency, so
+// a fault aimed "500µs after a request is sent" may land after its reply
+// came back live; a key lost in a restart is not reported as vanished
+// (the double acquire that follows is still found); the World's time
+// trails real time by the time its tasks take to run.
+//
 // What it cannot do it refuses (Refuse): a host crash (a process killed on
 // this machine keeps what the kernel holds), external locks (they run on
 // the unmodified backend). A live run is not reproducible from a seed: the

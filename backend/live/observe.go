@@ -2,8 +2,10 @@ package live
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -28,6 +30,42 @@ type watcher struct {
 	direct *redis.Client
 	ps     *redis.PubSub
 	done   sync.WaitGroup
+	stop   context.CancelFunc
+
+	mu      sync.Mutex
+	seq     int
+	waiters map[string]chan struct{} // PING payload -> closed at its PONG
+}
+
+// syncWait bounds how long a reply waits for the watcher (a server
+// stopped or killed right after replying sends no PONG).
+const syncWait = 50 * time.Millisecond
+
+// sync returns once the watcher has seen every notification the server
+// published before now (at most syncWait later): a PING on the
+// subscription comes back after them, in order. A call's reply waits for
+// it, so that an expiry the command caused is recorded before its reply.
+func (wt *watcher) sync() {
+	wt.mu.Lock()
+	wt.seq++
+	token := strconv.Itoa(wt.seq)
+	ch := make(chan struct{})
+	wt.waiters[token] = ch
+	wt.mu.Unlock()
+	defer func() {
+		wt.mu.Lock()
+		delete(wt.waiters, token)
+		wt.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), syncWait)
+	defer cancel()
+	if wt.ps.Ping(ctx, token) != nil {
+		return
+	}
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	}
 }
 
 // configure turns the server's keyspace notifications on (again after a
@@ -50,17 +88,41 @@ func (st *state) watch(srv *server) error {
 		_ = direct.Close()
 		return err
 	}
-	wt := &watcher{name: srv.name, direct: direct, ps: ps}
+	wctx, stop := context.WithCancel(ctx)
+	wt := &watcher{name: srv.name, direct: direct, ps: ps, stop: stop, waiters: map[string]chan struct{}{}}
 	srv.watcher = wt
 	wt.done.Add(1)
-	go wt.run(st)
+	go wt.run(wctx, st)
 	return nil
 }
 
-func (wt *watcher) run(st *state) {
+func (wt *watcher) run(ctx context.Context, st *state) {
 	defer wt.done.Done()
 	values := map[string]string{}
-	for msg := range wt.ps.Channel() {
+	for {
+		m, err := wt.ps.Receive(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil { // the server is down or stopped: PubSub reconnects
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		var msg *redis.Message
+		switch m := m.(type) {
+		case *redis.Pong:
+			wt.mu.Lock()
+			if ch := wt.waiters[m.Payload]; ch != nil {
+				close(ch)
+				delete(wt.waiters, m.Payload)
+			}
+			wt.mu.Unlock()
+			continue
+		case *redis.Message:
+			msg = m
+		default:
+			continue
+		}
 		key := strings.TrimPrefix(msg.Channel, "__keyspace@0__:")
 		switch msg.Payload {
 		case "set":
@@ -79,6 +141,7 @@ func (wt *watcher) run(st *state) {
 }
 
 func (wt *watcher) close() {
+	wt.stop()
 	_ = wt.ps.Close()
 	wt.done.Wait()
 	_ = wt.direct.Close()
