@@ -51,6 +51,9 @@ func (b *Backend) Refuse(cfg scenario.Config) error {
 		return fmt.Errorf("the live backend was built for %d Redis nodes and %d clients, not %d and %d", b.cfg.Nodes, b.cfg.Clients, cfg.Nodes, cfg.Clients)
 	}
 	for i, f := range cfg.Faults.Faults {
+		if f.When != nil && (f.When.Seam == faults.SeamDoSent || f.When.Seam == faults.SeamDoReplied) {
+			return fmt.Errorf("faults[%d]: a %s triggered at a %s seam call cannot be given live: a command to a real server is a go-redis call, not a simulated send and reply (trigger it at a history event, a time, or another seam)", i, f.Kind, f.When.Seam)
+		}
 		if f.Kind == faults.Crash && f.Host {
 			return fmt.Errorf("faults[%d]: a host crash cannot be done live: a process killed on this machine keeps what the kernel holds, and one process's page cache cannot be dropped", i)
 		}

@@ -41,6 +41,9 @@ func (st *state) conn(rt *sim.Runtime, from *sim.Node, rn *sim.RedisNode) locks.
 // on the client's clock as the lock set it; a cancellation of ctx in the
 // World (its deadline firing in the World's time) cancels the call too.
 func (c *conn) Do(ctx context.Context, args ...any) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // as the simulator's connection: nothing is sent
+	}
 	c.st.mirror() // the faults of this instant hold before the command leaves
 	limit := noDeadline
 	if dl, ok := ctx.Deadline(); ok {
@@ -63,6 +66,12 @@ func (c *conn) Do(ctx context.Context, args ...any) (any, error) {
 		}()
 	})
 	stop()
+	if cerr := ctx.Err(); cerr != nil {
+		// The deadline passed before the task could read the reply (its
+		// node was paused): a paused Go process, too, finds its read's
+		// deadline past when it continues, and gets a timeout.
+		return nil, cerr
+	}
 	return v, err
 }
 

@@ -47,10 +47,14 @@ func (st *state) mirror() {
 	}
 }
 
-// direction is what the World's network does to messages from a to b.
+// direction is what the World's network does to messages from a to b,
+// its latency included: loopback's own (tens of microseconds) is far below
+// the simulated link's, and a fault timed against a reply in flight must
+// meet it in flight live too.
 func direction(w *sim.World, a, b *sim.Node) respproxy.Direction {
 	p, q := w.Loss(a, b), w.GlobalLoss()
-	return respproxy.Direction{Cut: !w.Reachable(a, b), Loss: p + q - p*q, Delay: w.ExtraDelay(a, b)}
+	lat := w.Latency(a, b)
+	return respproxy.Direction{Cut: !w.Reachable(a, b), Loss: p + q - p*q, Delay: lat.Base + w.ExtraDelay(a, b), Jitter: lat.Jitter}
 }
 
 // mirrorProcess kills, restarts, stops and continues srv as n is.

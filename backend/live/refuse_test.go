@@ -24,6 +24,12 @@ func TestRefuse(t *testing.T) {
 	}
 	mixed := named("lua", "redis-restart-no-fsync")
 	mixed.Faults.Faults = append(mixed.Faults.Faults, faults.Fault{Kind: faults.Crash, At: 20 * time.Second, Node: "redis-1", For: time.Second, Persistence: faults.PersistAlways})
+	doSeam := named("lua", "gc-pause")
+	f := doSeam.Faults.Faults[0]
+	when := *f.When // a copy: the named scenarios share their triggers
+	when.Seam, when.Call = faults.SeamDoReplied, 1
+	f.When = &when
+	doSeam.Faults.Faults = []faults.Fault{f}
 	for _, tc := range []struct {
 		name string
 		cfg  scenario.Config
@@ -34,6 +40,7 @@ func TestRefuse(t *testing.T) {
 		{"clock step on redis", named("redlock", "redis-clock-jump"), ""},
 		{"partition", named("redlock", "minority-partition"), ""},
 		{"host crash", named("lua", "redis-host-crash-everysec"), "faults[0]: a host crash cannot be done live"},
+		{"seam at a reply", doSeam, "faults[0]: a pause triggered at a do-replied seam call cannot be given live"},
 		{"two persistences", mixed, "a live server's persistence is fixed when it starts"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

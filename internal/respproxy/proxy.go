@@ -22,9 +22,18 @@ type Direction struct {
 	Cut bool
 	// Loss drops each message with this probability.
 	Loss float64
-	// Delay holds each message this long before forwarding it. Messages
-	// stay in order on their connection, as on TCP.
-	Delay time.Duration
+	// Delay holds each message this long before forwarding it, plus a
+	// uniform random part up to Jitter. Messages stay in order on their
+	// connection, as on TCP.
+	Delay, Jitter time.Duration
+}
+
+// hold is how long d holds one message.
+func (d Direction) hold() time.Duration {
+	if d.Jitter <= 0 {
+		return d.Delay
+	}
+	return d.Delay + rand.N(d.Jitter)
 }
 
 // Link is what the proxy does to requests (client to server) and to
@@ -213,7 +222,7 @@ func (p *Proxy) requests(from, to net.Conn, q *pending) {
 		if a.DropRequest || drops(d) {
 			continue
 		}
-		if wait := a.Delay + d.Delay; wait > 0 {
+		if wait := a.Delay + d.hold(); wait > 0 {
 			time.Sleep(wait)
 		}
 		q.push(a)
@@ -235,7 +244,7 @@ func (p *Proxy) replies(from, to net.Conn, q *pending) {
 		if a.DropReply || drops(d) {
 			continue
 		}
-		if wait := a.ReplyDelay + d.Delay; wait > 0 {
+		if wait := a.ReplyDelay + d.hold(); wait > 0 {
 			time.Sleep(wait)
 		}
 		if _, err := to.Write(raw); err != nil {
