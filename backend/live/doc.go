@@ -32,16 +32,22 @@
 // command itself caused is recorded before the reply. Each client's
 // connections are warm before the run, as a running process's pool is.
 //
+// The proxies also hold each message for the simulated link's latency
+// (base plus jitter; loopback's own is tens of microseconds), so that a
+// fault timed against a command in flight meets it in flight live too.
+//
 // Known differences from the simulator, which a cross-check shows rather
-// than hides: loopback is faster than the simulated network's latency, so
-// a fault aimed "500µs after a request is sent" may land after its reply
-// came back live; a key lost in a restart is not reported as vanished
-// (the double acquire that follows is still found); the World's time
-// trails real time by the time its tasks take to run.
+// than hides: a key lost in a restart is not reported as vanished (the
+// double acquire that follows is still found); the World's time trails
+// real time by the time its tasks take to run; real servers take real
+// milliseconds to restart and to replay their AOF.
 //
 // What it cannot do it refuses (Refuse): a host crash (a process killed on
-// this machine keeps what the kernel holds), external locks (they run on
-// the unmodified backend). A live run is not reproducible from a seed: the
+// this machine keeps what the kernel holds), crashes of one run asking for
+// two persistence modes (a server's is fixed when it starts), faults
+// triggered at the do-sent and do-replied seams (a real command is a
+// go-redis call, not a simulated send and reply), and external locks
+// (they run on the unmodified backend). A live run is not reproducible from a seed: the
 // seed still drives the simulated parts, but real processes, sockets and
 // the real clock decide the rest; its trace hash says so, and so does the
 // CLI.
