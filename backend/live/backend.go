@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/locksim/locksim/faults"
 	"github.com/locksim/locksim/internal/realredis"
@@ -24,6 +25,11 @@ type Options struct {
 	Dir string
 	// Binary is the redis-server to run; empty: redis-server on the PATH.
 	Binary string
+	// ReadTimeout bounds each go-redis read on top of the command's
+	// context; 0: none, as the simulator's connections, which only the
+	// context bounds. go-redis's own default is 3s: with it, a reply held
+	// longer (slow-reply) fails the command instead of arriving late.
+	ReadTimeout time.Duration
 }
 
 // Backend runs one config's runs against real servers, one run at a time.
@@ -124,7 +130,7 @@ func (b *Backend) Execute(run func(opts ...sim.Option)) (err error) {
 		cleanup = func() { _ = os.RemoveAll(dir) }
 	}
 	defer cleanup()
-	st, err := start(b.cfg, dir, b.opts.Binary)
+	st, err := start(b.cfg, dir, b.opts)
 	if err != nil {
 		return err
 	}

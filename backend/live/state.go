@@ -58,7 +58,7 @@ type pair struct {
 }
 
 // start starts cfg's servers in dir, and the proxies and clients to them.
-func start(cfg scenario.Config, dir, binary string) (st *state, err error) {
+func start(cfg scenario.Config, dir string, o Options) (st *state, err error) {
 	st = &state{pairs: map[[2]string]*pair{}, notify: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
@@ -81,7 +81,7 @@ func start(cfg scenario.Config, dir, binary string) (st *state, err error) {
 		if err := os.MkdirAll(sdir, 0o700); err != nil {
 			return nil, fmt.Errorf("live: make %s: %w", sdir, err)
 		}
-		s, err := realredis.Start(sdir, realredis.Config{Persistence: mode, Shim: shim, Binary: binary})
+		s, err := realredis.Start(sdir, realredis.Config{Persistence: mode, Shim: shim, Binary: o.Binary})
 		if err != nil {
 			return nil, fmt.Errorf("live: start %s: %w", name, err)
 		}
@@ -98,7 +98,7 @@ func start(cfg scenario.Config, dir, binary string) (st *state, err error) {
 			}
 			rc := redis.NewClient(&redis.Options{
 				Addr: p.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true,
-				DialTimeout: time.Second, PoolSize: 4,
+				DialTimeout: time.Second, PoolSize: 4, ReadTimeout: readTimeout(o.ReadTimeout),
 			})
 			st.pairs[[2]string{faults.ClientNode(c), name}] = &pair{proxy: p, client: rc, conn: locks.NewRedisConn(rc)}
 			// A warm connection, as a running process has: go-redis's
@@ -230,4 +230,13 @@ func (st *state) deliver() {
 	for _, resume := range now {
 		resume()
 	}
+}
+
+// readTimeout is go-redis's ReadTimeout for d (Options.ReadTimeout): -1
+// disables it.
+func readTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
