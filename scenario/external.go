@@ -27,6 +27,19 @@ type Backend interface {
 	Execute(run func(opts ...sim.Option)) error
 }
 
+// A RedisBackend runs the Redis nodes itself (backend/live: real
+// redis-server processes). The built-in locks reach its servers through
+// the Conns it returns instead of the World's simulated nodes; those stay
+// in the World, unused by the locks, to carry the faults the injector
+// applies (crashed, paused, clocks, links), which the backend mirrors onto
+// its servers.
+type RedisBackend interface {
+	Backend
+	// RedisConn returns the Conn through which the lock of client task rt,
+	// on node from, reaches Redis node rn.
+	RedisConn(rt *sim.Runtime, from *sim.Node, rn *sim.RedisNode) locks.Conn
+}
+
 // An ExternalLock is a lock under test that locksim does not build on its
 // seam: a published library run unmodified by a Backend. It appears beside
 // the built-in locks (LockNames) in configs, named scenarios, the matrix,

@@ -128,6 +128,7 @@ func Run(cfg Config, seed uint64, opts Options) (*Result, error) {
 func runWorld(cfg Config, seed uint64, opts Options, budget Budget) *Result {
 	r := build(cfg, seed, opts.SimOptions...)
 	r.custom = opts.NewLock
+	r.servers, _ = opts.Backend.(RedisBackend)
 	defer r.w.Close()
 	r.w.At(cfg.Duration.D(), func() { r.stopping = true })
 	over := r.execute(cfg.Duration.D()+cfg.drain(), budget)

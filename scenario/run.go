@@ -28,6 +28,7 @@ type run struct {
 	process     *locks.Process       // mutex: the state of the one client process
 	stopping    bool                 // the run has reached its duration
 	custom      func(env locks.Env) (locks.Locker, error)
+	servers     RedisBackend // nil: the locks use the World's Redis nodes
 }
 
 // build creates the world of cfg (already validated) for seed.
@@ -103,10 +104,10 @@ func (r *run) newLock(c *client, rt *sim.Runtime) (locks.Locker, error) {
 		env.Process = r.process
 	case "redlock":
 		for _, rn := range r.redis {
-			env.Conns = append(env.Conns, rn.Conn(c.node))
+			env.Conns = append(env.Conns, r.conn(rt, c, rn))
 		}
 	default:
-		env.Conns = []locks.Conn{r.redis[0].Conn(c.node)}
+		env.Conns = []locks.Conn{r.conn(rt, c, r.redis[0])}
 	}
 	if r.custom != nil {
 		return r.custom(env)
@@ -115,6 +116,15 @@ func (r *run) newLock(c *client, rt *sim.Runtime) (locks.Locker, error) {
 		return e.New(env, r.cfg)
 	}
 	return locks.New(r.cfg.Lock, env, env.Options)
+}
+
+// conn is client c's connection to Redis node rn: the World's, or the
+// backend's when it runs the Redis nodes.
+func (r *run) conn(rt *sim.Runtime, c *client, rn *sim.RedisNode) locks.Conn {
+	if r.servers != nil {
+		return r.servers.RedisConn(rt, c.node, rn)
+	}
+	return rn.Conn(c.node)
 }
 
 // resolve maps schedule node names to the world's nodes, without

@@ -118,3 +118,9 @@ func (c *RedisConn) Submit(args []string, reply func(v any, err error)) {
 	r := &redisCall{c: c, args: args, done: reply}
 	c.rn.w.sendMsg(c.from, c.rn.node, r, &r.msg)
 }
+
+// Report hands e to the World's event observers (OnEvent) as if the World
+// had seen it, at the World's current time: for a backend whose servers
+// run outside the World (backend/live reports a real server's key
+// expiries). Call it from the World's goroutine (an idle hook's Deliver).
+func (w *World) Report(e Event) { w.emit(e) }

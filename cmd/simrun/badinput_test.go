@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/locksim/locksim/backend/live"
 	"github.com/locksim/locksim/backend/unmodified"
 
 	"github.com/locksim/locksim/internal/golden"
@@ -170,6 +171,7 @@ func TestBadInput(t *testing.T) {
 	notMeaningful := editArtifact(t, art, "not-meaningful.json", func(a map[string]any) {
 		config(a)["lock"], config(a)["nodes"], config(a)["scenario"] = "mutex", 0, "slow-reply"
 	})
+	liveArtifact := editArtifact(t, art, "live.json", func(a map[string]any) { a["trace_hash"] = live.TraceHash })
 	fewerClients := editArtifact(t, art, "fewer-clients.json", func(a map[string]any) { config(a)["clients"] = 1 })
 	zeroClients := editArtifact(t, art, "zero-clients.json", func(a map[string]any) { config(a)["clients"] = 0 })
 	hugeTTL := editArtifact(t, art, "huge-ttl.json", func(a map[string]any) { config(a)["ttl"] = "2562047h" })
@@ -188,6 +190,12 @@ func TestBadInput(t *testing.T) {
 		{"no subcommand", nil, "missing subcommand"},
 		{"unknown subcommand", []string{"frobnicate"}, `"frobnicate"`},
 		{"unknown flag", []string{"run", "--lock", "lua", "--bogus"}, "--bogus"},
+		{"live host crash", []string{"live", "--lock", "lua", "--scenario", "redis-host-crash-everysec"}, "faults[0]: a host crash cannot be done live"},
+		{"live library", []string{"live", "--lock", "redsync", "--scenario", "gc-pause"}, "runs on the unmodified backend, not live"},
+		{"replay live artifact", []string{"replay", liveArtifact}, "a live run's artifact cannot be replayed"},
+		{"crosscheck zero runs", []string{"crosscheck", "--runs", "0"}, "--runs: 0 is out of range 1..100"},
+		{"crosscheck library", []string{"crosscheck", "--locks", "redsync"}, `--locks: "redsync" is not one of lua, redlock, fenced, setnx`},
+		{"crosscheck no cell", []string{"crosscheck", "--locks", "setnx", "--scenarios", "clock-drift"}, "--scenarios: none is meaningful for the locks setnx"},
 		{"missing lock", []string{"run"}, "--lock"},
 		{"unknown lock", []string{"run", "--lock", "zookeeper"}, `--lock: unknown lock "zookeeper"`},
 		{"unknown scenario", []string{"run", "--lock", "lua", "--scenario", "meteor"}, `--scenario: unknown scenario "meteor"`},

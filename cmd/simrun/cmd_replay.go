@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/locksim/locksim/backend/live"
 	"github.com/locksim/locksim/scenario"
 )
 
@@ -27,6 +28,9 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 		// simrun cannot build a user's lock; replaying the built-in one
 		// instead would report a nondeterminism that is not there.
 		return 0, badInput("%s: %s.", path, scenario.CustomLockHint(cfg.CustomLock, path))
+	}
+	if a.TraceHash == live.TraceHash {
+		return 0, badInput("%s: a live run's artifact cannot be replayed (real processes decided it, not its seed); simulate its config with simrun run, or run it again with simrun live", path)
 	}
 	opts := scenario.Options{VisualizeDir: scenario.VisualizeDirFor(*out, cfg, seed)}
 	limitMemory()

@@ -50,6 +50,8 @@ func commands() []command {
 		{"replay", "ARTIFACT [--out DIR]", "re-run an artifact and check its trace hash", cmdReplay},
 		{"shrink", "ARTIFACT [--out FILE]", "make a failing artifact minimal", cmdShrink},
 		{"experiment", "retry-jitter [--seeds N] [--jobs N] [--json]", "answer a question of the sources with data", cmdExperiment},
+		{"live", "--lock NAME --scenario NAME [--seed N] ...", "run one config against real redis-servers with real faults", cmdLive},
+		{"crosscheck", "[--locks a,b] [--scenarios x,y] [--runs N] [--jobs N]", "run named cells in the simulator and live, and compare", cmdCrosscheck},
 		{"bench", "--redis ADDR[,ADDR...] [--clients N] [--duration D] [--locks a,b] [--safety FILE]", "measure the locks on real redis-servers", cmdBench},
 	}
 }
