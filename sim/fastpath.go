@@ -275,7 +275,7 @@ func (rn *RedisNode) dispatch(peer *server.Peer, args []string) {
 	st.aged()
 	switch {
 	case isEval || isSHA:
-	case connStateCommand(name) && !plainHello(args):
+	case connStateCommand(args):
 		if st.stateful == nil {
 			st.stateful = map[*server.Peer]bool{}
 		}
@@ -285,23 +285,18 @@ func (rn *RedisNode) dispatch(peer *server.Peer, args []string) {
 	}
 }
 
-// plainHello reports whether args is a HELLO that only names protocol 2 or
-// 3 (as go-redis sends on every new connection): it changes nothing the
-// fast path depends on, for RESP3 is checked on the peer itself. A HELLO
-// with AUTH or SETNAME still marks its connection.
-func plainHello(args []string) bool {
-	return strings.EqualFold(args[0], "HELLO") && len(args) <= 2
-}
-
 // connStateCommand reports whether a command changes how later commands of
 // its connection run (transactions, database, protocol, authentication,
-// subscriptions).
-func connStateCommand(name string) bool {
+// subscriptions). A HELLO that only names protocol 2 or 3, as go-redis
+// sends on every new connection, changes nothing a fast path depends on
+// (RESP3 is checked on the peer itself); one with AUTH or SETNAME does.
+func connStateCommand(args []string) bool {
+	name := args[0]
 	switch len(name) {
 	case 4:
 		return strings.EqualFold(name, "AUTH")
 	case 5:
-		return strings.EqualFold(name, "MULTI") || strings.EqualFold(name, "HELLO") || strings.EqualFold(name, "RESET")
+		return strings.EqualFold(name, "MULTI") || strings.EqualFold(name, "HELLO") && len(args) > 2 || strings.EqualFold(name, "RESET")
 	case 6:
 		return strings.EqualFold(name, "SELECT")
 	case 9:

@@ -108,11 +108,17 @@ func (r *redisCall) receive() {
 		rn.w.sendMsg(rn.node, c.from, r, &r.msg)
 		return
 	}
+	r.deliver()
+}
+
+// deliver hands the reply to whoever waits for it: Submit's callback, or
+// the task blocked in Do.
+func (r *redisCall) deliver() {
 	if r.done != nil {
 		r.done(r.val, r.err)
 		return
 	}
-	rn.w.wake(r.t, r.gen, wakeReply)
+	r.c.rn.w.wake(r.t, r.gen, wakeReply)
 }
 
 // refuse answers a request that reached its Redis node down, or restarted
@@ -123,11 +129,7 @@ func (r *redisCall) receive() {
 func (r *redisCall) refuse() {
 	r.val, r.err = nil, ErrConnRefused
 	r.replied = true
-	if r.done != nil { // Submit's: no task waits, the callback does
-		r.done(nil, ErrConnRefused)
-		return
-	}
-	r.c.rn.w.wake(r.t, r.gen, wakeReply)
+	r.deliver()
 }
 
 // refusable reports whether the message is a request (a reply to a crashed
