@@ -107,7 +107,9 @@ func (c *configFlags) config() (scenario.Config, error) {
 		cfg.Careful = c.careful
 	}
 	if given["tries"] {
-		if c.tries < 1 || c.tries > scenario.MaxTries {
+		// Config.Validate bounds it from above; 0 is its "the lock's own
+		// default", which the flag spells by being left out.
+		if c.tries < 1 {
 			return scenario.Config{}, badInput("--tries: %d is out of range 1..%d", c.tries, scenario.MaxTries)
 		}
 		cfg.Tries = c.tries
