@@ -75,6 +75,26 @@ func BenchmarkRedlockWorkload(b *testing.B) {
 // benchLockWorkload runs 5 clients of the lock newLock builds against
 // nodes Redis nodes, 10 virtual seconds per World, and reports commands and
 // lock cycles per wall and CPU second, and virtual seconds per wall second.
+// spawnWorkers adds nodes Redis nodes (persistence everysec) and five
+// client nodes to w; each client runs work with a connection to every
+// Redis node, in node order.
+func spawnWorkers(w *sim.World, nodes int, work func(rt *sim.Runtime, conns []locks.Conn)) {
+	var reds []*sim.RedisNode
+	for k := range nodes {
+		reds = append(reds, w.AddRedisNode(fmt.Sprint("redis", k), sim.PersistEverysec))
+	}
+	for k := range 5 {
+		c := w.AddNode(fmt.Sprint("c", k))
+		w.Spawn(c, "worker", func(rt *sim.Runtime) {
+			conns := make([]locks.Conn, 0, len(reds))
+			for _, rn := range reds {
+				conns = append(conns, rn.Conn(rt.Node()))
+			}
+			work(rt, conns)
+		})
+	}
+}
+
 func benchLockWorkload(b *testing.B, nodes int, opts []sim.Option, newLock func(*sim.Runtime, []locks.Conn) (locks.Locker, error)) {
 	var virt time.Duration
 	var cmds, cycles uint64
@@ -82,36 +102,25 @@ func benchLockWorkload(b *testing.B, nodes int, opts []sim.Option, newLock func(
 	c0 := cputime.Used()
 	for i := 0; i < b.N; i++ {
 		w := sim.NewWorld(uint64(i), opts...)
-		var reds []*sim.RedisNode
-		for k := range nodes {
-			reds = append(reds, w.AddRedisNode(fmt.Sprint("redis", k), sim.PersistEverysec))
-		}
-		for k := range 5 {
-			c := w.AddNode(fmt.Sprint("c", k))
-			w.Spawn(c, "worker", func(rt *sim.Runtime) {
-				var conns []locks.Conn
-				for _, rn := range reds {
-					conns = append(conns, rn.Conn(rt.Node()))
-				}
-				l, err := newLock(rt, conns)
+		spawnWorkers(w, nodes, func(rt *sim.Runtime, conns []locks.Conn) {
+			l, err := newLock(rt, conns)
+			if err != nil {
+				panic(err)
+			}
+			bg := context.Background()
+			rng := rt.Rand()
+			for {
+				lease, err := l.Lock(bg)
 				if err != nil {
-					panic(err)
+					continue
 				}
-				bg := context.Background()
-				rng := rt.Rand()
-				for {
-					lease, err := l.Lock(bg)
-					if err != nil {
-						continue
-					}
-					_ = rt.Sleep(bg, time.Duration(rng.IntN(20))*time.Millisecond)
-					if l.Unlock(bg, lease) == nil {
-						cycles++
-					}
-					_ = rt.Sleep(bg, time.Duration(rng.IntN(10))*time.Millisecond)
+				_ = rt.Sleep(bg, time.Duration(rng.IntN(20))*time.Millisecond)
+				if l.Unlock(bg, lease) == nil {
+					cycles++
 				}
-			})
-		}
+				_ = rt.Sleep(bg, time.Duration(rng.IntN(10))*time.Millisecond)
+			}
+		})
 		w.Run(10 * time.Second)
 		virt += w.Elapsed()
 		cmds += w.Stats().RedisCommands

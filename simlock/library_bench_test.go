@@ -107,20 +107,7 @@ func redislockWorker(rt *sim.Runtime, conns []locks.Conn, sc map[string]libScrip
 func libWorld(seed uint64, nodes int, worker func(*sim.Runtime, []locks.Conn, map[string]libScript), sc map[string]libScript, opts ...sim.Option) (uint64, time.Duration, string) {
 	w := sim.NewWorld(seed, opts...)
 	defer w.Close()
-	var reds []*sim.RedisNode
-	for k := range nodes {
-		reds = append(reds, w.AddRedisNode(fmt.Sprint("redis", k), sim.PersistEverysec))
-	}
-	for k := range 5 {
-		c := w.AddNode(fmt.Sprint("c", k))
-		w.Spawn(c, "worker", func(rt *sim.Runtime) {
-			var conns []locks.Conn
-			for _, rn := range reds {
-				conns = append(conns, rn.Conn(rt.Node()))
-			}
-			worker(rt, conns, sc)
-		})
-	}
+	spawnWorkers(w, nodes, func(rt *sim.Runtime, conns []locks.Conn) { worker(rt, conns, sc) })
 	c0 := cputime.Used()
 	w.Run(10 * time.Second)
 	return w.Stats().RedisCommands, cputime.Used() - c0, w.TraceHash()
