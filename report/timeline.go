@@ -273,7 +273,11 @@ func (t *timeline) redisLanes(h histories.History, keys []KeyState) {
 			if hd != nil && hd.value == c.value {
 				closeKey(l, hd, c.at, c.how)
 				cur[c.node] = nil
+				break
 			}
+			// the key's set was not watched: its end alone is known
+			l.ticks = append(l.ticks, tick{at: c.at, class: "expire", label: c.how,
+				title: fmt.Sprintf("%s: the lock key (value %s) %sd on %s", secs(c.at), c.value, c.how, l.name)})
 		case c.exists && (hd == nil || hd.value != c.value):
 			if hd != nil {
 				closeKey(l, hd, c.at, "overwritten")

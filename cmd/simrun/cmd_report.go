@@ -106,6 +106,7 @@ func artifactFailure(path, pagePath string) report.Failure {
 		f.Note = fmt.Sprintf("cannot read the artifact: %v", err)
 		return f
 	}
+	f.Seeds = []uint64{a.Seed}
 	for _, v := range a.Verdicts {
 		f.Checks = append(f.Checks, report.CheckResult{Name: v.Check, Verdict: v.Verdict, Why: v.Explanation})
 	}
@@ -216,6 +217,9 @@ func artifactLines(dir string) ([]report.Line, []string) {
 	var lines []report.Line
 	var notes []string
 	for _, p := range paths {
+		if filepath.Base(p) == "manifest.json" {
+			continue
+		}
 		if base := strings.TrimSuffix(p, "-min.json"); base != p {
 			if _, err := os.Stat(base + ".json"); err == nil {
 				continue
@@ -271,4 +275,23 @@ func artifactLine(a *histories.Artifact, name string) report.Line {
 	sort.Strings(fs)
 	l.Signature = fmt.Sprintf("%s | %s | %s", l.Lock, strings.Join(failing, ","), strings.Join(fs, "; "))
 	return l
+}
+
+// pagePath is where the single-failure page of an artifact goes: beside
+// it, with the extension .html.
+func pagePath(artifact string) string {
+	return strings.TrimSuffix(artifact, filepath.Ext(artifact)) + ".html"
+}
+
+// writeFailurePage writes the page of the one failure the artifact at
+// path records (replayed for its timeline) beside it, and returns its
+// path.
+func writeFailurePage(path string) (string, error) {
+	out := pagePath(path)
+	f := artifactFailure(path, out)
+	page := &report.Page{Title: "locksim: " + f.Title, Failures: []report.Failure{f}}
+	if err := report.WritePath(out, page); err != nil {
+		return "", err
+	}
+	return out, nil
 }
