@@ -147,7 +147,11 @@ func writeFailure(w io.Writer, n int, f Failure) {
 		fmt.Fprintf(w, "<p class=\"note\">%s</p>\n", esc(f.Note))
 	}
 	if len(t.marks) > 0 {
-		fmt.Fprintf(w, "<p class=\"pair\">The violating pair (%s):", esc(t.check))
+		what := "The violating pair"
+		if t.marks[0].to > t.marks[0].at {
+			what = "The violation"
+		}
+		fmt.Fprintf(w, "<p class=\"pair\">%s (%s):", what, esc(t.check))
 		for _, m := range t.marks {
 			fmt.Fprintf(w, "<br>%s", esc(m.label))
 		}
@@ -239,7 +243,7 @@ func or(s, def string) string {
 	return s
 }
 
-const legend = `<p class="legend"><span class="sw lease"></span> believed lease (acquire → validity or release) <span class="sw overrun"></span> went on past its validity <span class="sw key"></span> the lock key held on a Redis node (set → expire/delete) <span class="sw fault"></span> fault <span class="sw tick"></span> access the storage executed <span class="sw marker"></span> the violating pair</p>
+const legend = `<p class="legend"><span class="sw lease"></span> believed lease (acquire → validity or release) <span class="sw overrun"></span> went on past its validity <span class="sw key"></span> the lock key held on a Redis node (set → expire/delete) <span class="sw fault"></span> fault <span class="sw attempt"></span> an acquire that failed <span class="sw tick"></span> access the storage executed <span class="sw marker"></span> the violating pair</p>
 `
 
 const css = `
@@ -254,7 +258,7 @@ code{background:#f2f4f7;padding:1px 4px;border-radius:3px;word-break:break-all}
 .legend{font-size:12px;color:#444;margin:4px 0}
 .sw{display:inline-block;width:14px;height:10px;margin:0 3px 0 10px;vertical-align:middle}
 .sw.lease{background:#3b6fd8}.sw.overrun{border:1.5px dashed #c0392b}.sw.key{background:#1f9e6e;opacity:.55}
-.sw.fault{background:#f2a33a;opacity:.5}.sw.tick{width:2px;background:#222}.sw.marker{background:#b3006a;width:4px}
+.sw.fault{background:#f2a33a;opacity:.5}.sw.attempt{height:2px;background:#9aa3b2}.sw.tick{width:2px;background:#222}.sw.marker{background:#b3006a;width:4px}
 .pair{margin:4px 0;color:#b3006a;font-weight:bold}
 pre{white-space:pre-wrap;word-break:break-word;font-size:12px;background:#f8f9fb;padding:6px;margin:2px 0}
 details summary{cursor:pointer}

@@ -111,6 +111,12 @@ func writeSVG(w io.Writer, t *timeline, v view) {
 				continue
 			}
 			fill, extra := color(s.color), ""
+			if s.class == "attempt" {
+				// a thin line under where a lease would be
+				fmt.Fprintf(w, `<rect class="attempt" x="%.1f" y="%d" width="%.1f" height="2" fill="#9aa3b2"><title>%s</title></rect>`,
+					x0, y+barH-2, max(x1-x0, 1), esc(s.title))
+				continue
+			}
 			switch s.class {
 			case "overrun":
 				fill, extra = "#ffffff", ` stroke="#c0392b" stroke-width="1.5" stroke-dasharray="5 3"`
@@ -170,6 +176,12 @@ func writeSVG(w io.Writer, t *timeline, v view) {
 		}
 		fmt.Fprintf(w, `<g class="marker" id="%s"><title>%s</title>`, m.id, esc(m.label))
 		fmt.Fprintf(w, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="%s" stroke-width="3"/>`, x, x, ly-4, bottom, MarkerColor)
+		if m.to > m.at {
+			// the stretch the check is about, as a bracket under the label
+			_, x1, _ := v.clip(m.at, m.to)
+			fmt.Fprintf(w, `<line class="stretch" x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="%s" stroke-width="3"/>`, x, x1, ly+12, ly+12, MarkerColor)
+			fmt.Fprintf(w, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="%s" stroke-width="3"/>`, x1, x1, ly+6, ly+18, MarkerColor)
+		}
 		fmt.Fprintf(w, `<text x="%.1f" y="%d" font-size="12" font-weight="bold" fill="%s" text-anchor="%s">%s</text>`, lx, ly+8, MarkerColor, anchor, esc(m.label))
 		if m.lane >= 0 {
 			cy := top + m.lane*v.laneH + v.laneH/2

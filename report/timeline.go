@@ -20,6 +20,9 @@ type KeyState struct {
 	Key    string
 	Value  string
 	Exists bool
+	// By is the node that sent the command ("client-3"): who set a value
+	// that no successful acquire returned (a failed attempt).
+	By string
 }
 
 // Run is what the timeline of one failure is drawn from.
@@ -86,7 +89,7 @@ type band struct {
 // mark is one operation of the violating pair, or the violation's stretch
 // when the check names no operations.
 type mark struct {
-	at    time.Duration
+	at, to time.Duration // to > at: a stretch, not an operation
 	lane  int // -1: all lanes
 	id    string
 	label string
@@ -134,7 +137,8 @@ func (t *timeline) clientLanes(h histories.History) {
 		value          string
 		lane           *lane
 	}
-	open := map[int]*lease{} // by acquire OpID
+	open := map[int]*lease{}             // by acquire OpID
+	tries := map[int]histories.Event{} // acquire invokes by OpID
 	closeLease := func(cs int, at time.Duration, how string) {
 		ls := open[cs]
 		if ls == nil {
@@ -161,6 +165,14 @@ func (t *timeline) clientLanes(h histories.History) {
 		case e.IsClient():
 			l := get(e.Process, e.Node)
 			switch {
+			case e.Op == histories.OpAcquire && e.Type == histories.Invoke:
+				tries[e.OpID] = e
+			case e.Op == histories.OpAcquire && (e.Type == histories.Fail || e.Type == histories.Info):
+				// an attempt that did not get the lock: the client was waiting
+				if inv, ok := tries[e.OpID]; ok {
+					l.spans = append(l.spans, span{from: inv.Time, to: e.Time, class: "attempt", color: -1,
+						title: fmt.Sprintf("client %d tried to acquire from %s to %s: %s (%s)", e.Process, secs(inv.Time), secs(e.Time), e.Type, e.Error)})
+				}
 			case e.Op == histories.OpAcquire && e.Type == histories.OK:
 				open[e.OpID] = &lease{p: e.Process, from: e.Time, validity: trueValidity(e), value: e.Value, lane: l}
 			case e.Op == histories.OpExtend && e.Type == histories.OK:
@@ -226,8 +238,18 @@ func (t *timeline) redisLanes(h histories.History, keys []KeyState) {
 		how    string // "" a command, else expire or vanish
 	}
 	var cs []change
+	setBy := map[string]string{} // lock value -> the node that set it
 	for _, k := range keys {
 		cs = append(cs, change{at: k.At, node: k.Node, value: k.Value, exists: k.Exists})
+		if _, ok := setBy[k.Value]; k.Exists && !ok && k.By != "" {
+			setBy[k.Value] = k.By
+		}
+	}
+	clientOf := map[string]int{} // client node -> client
+	for _, e := range h {
+		if e.IsClient() && e.Node != "" {
+			clientOf[e.Node] = e.Process
+		}
 	}
 	for _, e := range h {
 		if e.Op == histories.OpExpire || e.Op == histories.OpVanish {
@@ -244,11 +266,15 @@ func (t *timeline) redisLanes(h histories.History, keys []KeyState) {
 	var nodes []string
 	closeKey := func(l *lane, hd *held, at time.Duration, how string) {
 		p, ok := owner[hd.value]
-		who := "no client's acquire returned this value"
-		label := "?"
-		color := -1
-		if ok {
+		who, label, color := "no client's acquire returned this value", "?", -1
+		switch by, set := setBy[hd.value]; {
+		case ok:
 			who, label, color = fmt.Sprintf("client %d's value", p), fmt.Sprintf("client %d", p), p
+		case set && clientOf[by] > 0:
+			p := clientOf[by]
+			who, label = fmt.Sprintf("set by client %d in an acquire that did not succeed", p), fmt.Sprintf("client %d, failed attempt", p)
+		case set:
+			who = "set by " + by + ", which no successful acquire returned"
 		}
 		c := "key"
 		if how == string(histories.OpVanish) {
@@ -370,7 +396,7 @@ func (t *timeline) violation(h histories.History, checks []model.Result) {
 			label: fmt.Sprintf("%d: client %d %s (cs %d) at %s", n+1, e.Process, accessLabel(e), e.CS, secs(at))})
 	}
 	if len(t.marks) == 0 {
-		t.marks = append(t.marks, mark{at: v.From, lane: -1, id: "violation-1",
+		t.marks = append(t.marks, mark{at: v.From, to: v.To, lane: -1, id: "violation-1",
 			label: fmt.Sprintf("%s violation from %s to %s", v.Check, secs(v.From), secs(v.To))})
 	}
 	margin := max(violationMargin, (last-first)/2)

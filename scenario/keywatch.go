@@ -16,6 +16,7 @@ type KeyState struct {
 	Key    string
 	Value  string // the value held, "" when Exists is false
 	Exists bool
+	By     string // the node that sent the command ("client-3")
 }
 
 // WatchKeys returns a simulator option (for Options.SimOptions) that
@@ -30,7 +31,11 @@ func WatchKeys(keys []string, out *[]KeyState) sim.Option {
 					continue
 				}
 				v, ok := c.Holds(k)
-				*out = append(*out, KeyState{At: c.At, Node: c.Node.Name(), Key: k, Value: v, Exists: ok})
+				by := ""
+				if c.From != nil {
+					by = c.From.Name()
+				}
+				*out = append(*out, KeyState{At: c.At, Node: c.Node.Name(), Key: k, Value: v, Exists: ok, By: by})
 			}
 		})
 	}
