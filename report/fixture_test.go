@@ -26,10 +26,10 @@ func gcPausePage(t testing.TB) *report.Page {
 	return &report.Page{
 		Title: "locksim: lua × gc-pause, seed 1",
 		Failures: []report.Failure{{
-			Title:  "lua × gc-pause, seed 1",
-			Seeds:  []uint64{1},
-			Run:    &report.Run{History: a.History, Checks: checks, Keys: gcPauseKeys()},
-			Replay: "go run ./cmd/simrun replay out/lua-gc-pause-seed1.json",
+			Title:    "lua × gc-pause, seed 1",
+			Seeds:    []uint64{1},
+			Run:      &report.Run{History: a.History, Checks: checks, Keys: gcPauseKeys()},
+			Replay:   "go run ./cmd/simrun replay out/lua-gc-pause-seed1.json",
 			Artifact: "lua-gc-pause-seed1.json", Visualization: "lua-gc-pause-seed1-viz/resource-linearizability.html",
 		}},
 	}

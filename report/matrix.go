@@ -23,7 +23,7 @@ type MatrixRow struct {
 
 // Cell counts the seeds of one lock and scenario by outcome.
 type Cell struct {
-	Lock                                string
+	Lock                                  string
 	Runs, Safe, Violation, Stuck, Unknown int
 	// Measured is the cell's outcome (scenario.Measure's vocabulary),
 	// Expected and Why what the scenario expects of the lock and why;

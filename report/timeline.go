@@ -90,9 +90,9 @@ type band struct {
 // when the check names no operations.
 type mark struct {
 	at, to time.Duration // to > at: a stretch, not an operation
-	lane  int // -1: all lanes
-	id    string
-	label string
+	lane   int           // -1: all lanes
+	id     string
+	label  string
 }
 
 // violationMargin is the least time shown on each side of the violating
@@ -137,7 +137,7 @@ func (t *timeline) clientLanes(h histories.History) {
 		value          string
 		lane           *lane
 	}
-	open := map[int]*lease{}             // by acquire OpID
+	open := map[int]*lease{}           // by acquire OpID
 	tries := map[int]histories.Event{} // acquire invokes by OpID
 	closeLease := func(cs int, at time.Duration, how string) {
 		ls := open[cs]
