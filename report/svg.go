@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math"
 	"strings"
 	"time"
 )
@@ -105,11 +106,18 @@ func writeSVG(w io.Writer, t *timeline, v view) {
 		if !v.compact {
 			y = top + i*v.laneH + 4
 		}
+		drawn := map[string]float64{} // per class: drawn up to this x
 		for _, s := range l.spans {
 			x0, x1, ok := v.clip(s.from, s.to)
 			if !ok {
 				continue
 			}
+			// a long run has more spans than pixels: one hidden under
+			// what is drawn already is left out, so the page stays small
+			if end, ok := drawn[s.class]; ok && math.Ceil(x1) <= end {
+				continue
+			}
+			drawn[s.class] = max(drawn[s.class], math.Ceil(x1))
 			fill, extra := color(s.color), ""
 			if s.class == "attempt" {
 				// a thin line under where a lease would be
@@ -122,6 +130,11 @@ func writeSVG(w io.Writer, t *timeline, v view) {
 				fill, extra = "#ffffff", ` stroke="#c0392b" stroke-width="1.5" stroke-dasharray="5 3"`
 			case "key vanished":
 				extra = ` stroke="#000" stroke-dasharray="2 2"`
+			}
+			if v.compact {
+				fmt.Fprintf(w, `<rect class="%s" x="%.1f" y="%d" width="%.1f" height="%d" fill="%s" fill-opacity="%s"%s/>`,
+					s.class, x0, y, max(x1-x0, 1.5), barH, fill, opacity(s.class), extra)
+				continue
 			}
 			fmt.Fprintf(w, `<rect class="%s" x="%.1f" y="%d" width="%.1f" height="%d" fill="%s" fill-opacity="%s"%s><title>%s</title></rect>`,
 				s.class, x0, y, max(x1-x0, 1.5), barH, fill, opacity(s.class), extra, esc(s.title))
@@ -137,11 +150,20 @@ func writeSVG(w io.Writer, t *timeline, v view) {
 	// ticks: accesses, expiries, crashes
 	for i, l := range t.lanes {
 		y := top + i*v.laneH
+		last := map[string]int{}
 		for _, k := range l.ticks {
 			if k.at < v.from || k.at > v.to {
 				continue
 			}
 			x := v.x(k.at)
+			px := int(x)
+			if v.compact {
+				px = int(x / 2)
+			}
+			if p, ok := last[k.class]; ok && p == px {
+				continue // on the pixel of the previous one
+			}
+			last[k.class] = px
 			c := "#222"
 			switch k.class {
 			case "rejected":
