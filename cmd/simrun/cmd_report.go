@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/locksim/locksim/backend/live"
 	"github.com/locksim/locksim/histories"
 	"github.com/locksim/locksim/model"
 	"github.com/locksim/locksim/report"
@@ -100,7 +101,7 @@ func groupFailure(dir, pagePath string, g report.Group) report.Failure {
 // timeline and the lock key's real lifetime on the Redis nodes. An
 // artifact that cannot be replayed is drawn from its recorded history.
 func artifactFailure(path, pagePath string) report.Failure {
-	f := report.Failure{Title: filepath.Base(path), Replay: "go run ./cmd/simrun replay " + path, Artifact: relLink(pagePath, path)}
+	f := report.Failure{Title: filepath.Base(path), Replay: "go run ./cmd/simrun replay " + shellQuote(path), Artifact: relLink(pagePath, path)}
 	a, err := histories.LoadArtifact(path)
 	if err != nil {
 		f.Note = fmt.Sprintf("cannot read the artifact: %v", err)
@@ -119,6 +120,12 @@ func artifactFailure(path, pagePath string) report.Failure {
 	if vs, _ := filepath.Glob(filepath.Join(scenario.VisualizeDirFor(filepath.Dir(path), cfg, seed), "*.html")); len(vs) > 0 {
 		f.Visualization = relLink(pagePath, vs[0])
 	}
+	if a.TraceHash == live.TraceHash {
+		f.Run = &report.Run{History: a.History, Checks: model.CheckAll(a.History, model.Options{})}
+		f.Note = "a live run: real processes decided it, not its seed, so it is not replayed; the recorded history is shown, the Redis lanes show expiries only"
+		f.Replay = ""
+		return f
+	}
 	run, note := replayRun(a)
 	f.Run, f.Note = run, note
 	return f
@@ -134,7 +141,7 @@ func replayRun(a *histories.Artifact) (*report.Run, string) {
 	if err == nil {
 		return &report.Run{History: res.History, Checks: res.Checks, Keys: toReportKeys(ks)}, ""
 	}
-	recorded := &report.Run{History: a.History, Checks: model.CheckAll(a.History, model.Options{StorageComplete: true})}
+	recorded := &report.Run{History: a.History, Checks: model.CheckAll(a.History, model.Options{})}
 	if res != nil {
 		return recorded, fmt.Sprintf("the replay did not reproduce the recorded trace hash (%v); the recorded history is shown, the Redis lanes show expiries only", err)
 	}
@@ -294,4 +301,13 @@ func writeFailurePage(path string) (string, error) {
 		return "", err
 	}
 	return out, nil
+}
+
+// shellQuote quotes path for a POSIX shell when it needs it, so that the
+// printed command works as written.
+func shellQuote(path string) string {
+	if path != "" && strings.Trim(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./+=:,@") == "" {
+		return path
+	}
+	return "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/locksim/locksim/backend/live"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -57,6 +58,7 @@ func TestReportArtifactsOnly(t *testing.T) {
 		"redis-1 held the lock key from", "pause client-1",
 		"The violating pair (mutual-exclusion)",
 		"no results.jsonl in "+dir, "Only the saved failures are known here",
+		"<b>seen</b><br>3 violation of 3<br><span class=\"expect\">expected violation</span>",
 	)
 	assert.False(t, strings.Contains(page, "did not reproduce"), "the watched replay changed the trace")
 	assert.False(t, strings.Contains(page, "not replayed"))
@@ -123,4 +125,40 @@ func TestRunWritesPage(t *testing.T) {
 	code, out, errOut = simrun(t, "run", "--lock", "fenced", "--clients", "2", "--duration", "5s", "--ttl", "2s", "--out", dir)
 	require.Equal(t, exitOK, code, errOut)
 	assert.NotContains(t, out, "report: ", "no violation, no page")
+}
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"out/lua-gc-pause-seed1.json": "out/lua-gc-pause-seed1.json",
+		"/tmp/my dir/a.json":          "'/tmp/my dir/a.json'",
+		"it's.json":                   `'it'\''s.json'`,
+		"$HOME/a.json":                "'$HOME/a.json'",
+	} {
+		assert.Equal(t, want, shellQuote(in), in)
+	}
+}
+
+// TestReportUnreplayable: an artifact the report cannot replay (a live
+// run, an edited trace hash) is still drawn, from its recorded history,
+// and the page says so; a live one gets no replay command.
+func TestReportUnreplayable(t *testing.T) {
+	art := violatingArtifact(t)
+	for _, tc := range []struct {
+		name, hash, want string
+		replay           int
+	}{
+		{"live", live.TraceHash, "a live run: real processes decided it", 0},
+		{"edited", "0000000000000000", "the replay did not reproduce the recorded trace hash", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			edited := editArtifact(t, art, tc.name+".json", func(a map[string]any) { a["trace_hash"] = tc.hash })
+			require.NoError(t, os.Rename(edited, filepath.Join(dir, tc.name+".json")))
+			code, _, errOut := simrun(t, "report", dir)
+			require.Equal(t, exitOK, code, errOut)
+			page := readPage(t, filepath.Join(dir, "report.html"))
+			requireHas(t, page, tc.want, `id="timeline-1"`, `id="violation-1"`)
+			assert.Equal(t, tc.replay, strings.Count(page, "go run ./cmd/simrun replay "))
+		})
+	}
 }
