@@ -162,3 +162,17 @@ func TestReportUnreplayable(t *testing.T) {
 		})
 	}
 }
+
+// TestRunWritesPageLibrary: a published library's run (the unmodified
+// backend) is replayed for its page with the lock key watched, and the
+// watching leaves its trace hash alone.
+func TestRunWritesPageLibrary(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := simrun(t, "run", "--lock", "redislock", "--scenario", "gc-pause", "--seed", "1", "--out", dir)
+	require.Equal(t, exitViolation, code, errOut)
+	path := filepath.Join(dir, "redislock-gc-pause-seed1.html")
+	require.Contains(t, out, "report: "+path)
+	page := readPage(t, path)
+	requireHas(t, page, `id="violation-1"`, "redis-1 held the lock key from")
+	assert.False(t, strings.Contains(page, "did not reproduce"), "watching changed the library's run")
+}
