@@ -133,7 +133,7 @@ func writeFailure(w io.Writer, n int, f Failure) {
 	}
 	if f.Run == nil {
 		fmt.Fprintf(w, "<p class=\"note\">No timeline: %s</p>\n", esc(f.Note))
-		writeChecks(w, nil, f.Checks)
+		writeChecks(w, nil, f.Checks, n == 1)
 		fmt.Fprint(w, "</section>\n")
 		return
 	}
@@ -157,21 +157,26 @@ func writeFailure(w io.Writer, n int, f Failure) {
 		}
 		fmt.Fprint(w, "</p>\n")
 	}
-	writeChecks(w, f.Run.Checks, nil)
+	writeChecks(w, f.Run.Checks, nil, n == 1)
 	fmt.Fprint(w, "</section>\n")
 }
 
-// writeChecks lists the checks in violation with their explanations.
-func writeChecks(w io.Writer, rs []model.Result, recorded []CheckResult) {
+// writeChecks lists the checks in violation with their explanations,
+// unfolded for the first failure only, so that the next ones stay near.
+func writeChecks(w io.Writer, rs []model.Result, recorded []CheckResult, open bool) {
+	attr := ""
+	if open {
+		attr = " open"
+	}
 	fmt.Fprint(w, "<div class=\"checks\">")
 	for _, r := range rs {
 		if r.Verdict == model.Violation {
-			fmt.Fprintf(w, "<details open><summary>%s: violation</summary><pre>%s</pre></details>\n", esc(r.Check), esc(r.Explanation))
+			fmt.Fprintf(w, "<details%s><summary>%s: violation</summary><pre>%s</pre></details>\n", attr, esc(r.Check), esc(r.Explanation))
 		}
 	}
 	for _, r := range recorded {
 		if r.Verdict == "violation" {
-			fmt.Fprintf(w, "<details open><summary>%s: violation</summary><pre>%s</pre></details>\n", esc(r.Name), esc(r.Why))
+			fmt.Fprintf(w, "<details%s><summary>%s: violation</summary><pre>%s</pre></details>\n", attr, esc(r.Name), esc(r.Why))
 		}
 	}
 	fmt.Fprint(w, "</div>\n")
