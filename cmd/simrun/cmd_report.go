@@ -105,6 +105,7 @@ func artifactFailure(path, pagePath string) report.Failure {
 	a, err := histories.LoadArtifact(path)
 	if err != nil {
 		f.Note = fmt.Sprintf("cannot read the artifact: %v", err)
+		f.Replay, f.Artifact = "", "" // neither would work
 		return f
 	}
 	f.Seeds = []uint64{a.Seed}

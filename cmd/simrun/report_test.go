@@ -176,3 +176,17 @@ func TestRunWritesPageLibrary(t *testing.T) {
 	requireHas(t, page, `id="violation-1"`, "redis-1 held the lock key from")
 	assert.False(t, strings.Contains(page, "did not reproduce"), "watching changed the library's run")
 }
+
+// TestReportMissingArtifact: a results line naming an artifact that is
+// not there gives a failure without a timeline, and no command that
+// cannot work.
+func TestReportMissingArtifact(t *testing.T) {
+	dir := t.TempDir()
+	line := `{"lock":"lua","scenario":"gc-pause","seed":1,"outcome":"violation","checks":[{"name":"mutual-exclusion","verdict":"violation","why":"two holders"}],"artifact":"gone.json","signature":"s"}`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "results.jsonl"), []byte(line+"\n"), 0o644))
+	code, _, errOut := simrun(t, "report", dir)
+	require.Equal(t, exitOK, code, errOut)
+	page := readPage(t, filepath.Join(dir, "report.html"))
+	requireHas(t, page, "No timeline: cannot read the artifact", "two holders")
+	assert.False(t, strings.Contains(page, "go run ./cmd/simrun replay"))
+}
