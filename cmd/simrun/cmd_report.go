@@ -94,6 +94,9 @@ func groupFailure(dir, pagePath string, g report.Group) report.Failure {
 	}
 	f := artifactFailure(filepath.Join(dir, rep.Artifact), pagePath)
 	f.Signature, f.Seeds = g.Signature, seeds
+	if f.Checks == nil {
+		f.Checks = rep.Checks // the artifact could not be read: what results.jsonl says
+	}
 	return f
 }
 

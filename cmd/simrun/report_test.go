@@ -187,6 +187,6 @@ func TestReportMissingArtifact(t *testing.T) {
 	code, _, errOut := simrun(t, "report", dir)
 	require.Equal(t, exitOK, code, errOut)
 	page := readPage(t, filepath.Join(dir, "report.html"))
-	requireHas(t, page, "No timeline: cannot read the artifact", "two holders")
+	requireHas(t, page, "No timeline: cannot read the artifact", "<summary>mutual-exclusion: violation</summary><pre>two holders</pre>")
 	assert.False(t, strings.Contains(page, "go run ./cmd/simrun replay"))
 }
