@@ -169,3 +169,47 @@ func (r *jumpRuntime) Now() time.Time {
 	}
 	return r.RealRuntime.Now()
 }
+
+// slowGrantEtcd is an Etcd whose Grant waits for release.
+type slowGrantEtcd struct {
+	Etcd
+	entered, release chan struct{}
+}
+
+func (s *slowGrantEtcd) Grant(ctx context.Context, ttl int64) (EtcdLease, error) {
+	close(s.entered)
+	<-s.release
+	return s.Etcd.Grant(ctx, ttl)
+}
+
+// TestEtcdLockIsOneClient: a second Lock of the same EtcdLock, while the
+// first is still granting its session or holds the lock, is refused
+// instead of sharing the key; after Unlock it succeeds.
+func TestEtcdLockIsOneClient(t *testing.T) {
+	e := &slowGrantEtcd{Etcd: NewMemEtcd(), entered: make(chan struct{}), release: make(chan struct{})}
+	l, err := NewEtcd(Real(), e, EtcdOptions{Key: "k", TTL: 10 * time.Second})
+	require.NoError(t, err)
+	ctx := context.Background()
+	type result struct {
+		lease Lease
+		err   error
+	}
+	first := make(chan result, 1)
+	go func() {
+		lease, err := l.Lock(ctx)
+		first <- result{lease, err}
+	}()
+	<-e.entered
+	_, err = l.Lock(ctx)
+	require.ErrorIs(t, err, ErrNotAcquired, "a Lock while another is granting")
+	close(e.release)
+	r := <-first
+	require.NoError(t, r.err)
+	_, err = l.Lock(ctx)
+	require.ErrorIs(t, err, ErrNotAcquired, "a Lock while holding")
+	require.NoError(t, l.Unlock(ctx, r.lease))
+	again, err := l.Lock(ctx)
+	require.NoError(t, err)
+	require.NoError(t, l.Unlock(ctx, again))
+	require.NoError(t, l.Close(ctx))
+}

@@ -171,7 +171,9 @@ func (l *EtcdLock) begin(ctx context.Context) (*etcdSession, error) {
 	if err := l.mu.Lock(context.WithoutCancel(ctx)); err != nil {
 		return nil, notAcquired(err, "taking the lock's state")
 	}
-	if l.busy && l.sess != nil && !l.sess.dead {
+	// Busy with no session yet is a Lock granting one; busy with a dead
+	// session is a holding that died, which the new Lock replaces.
+	if l.busy && (l.sess == nil || !l.sess.dead) {
 		l.mu.Unlock()
 		return nil, notAcquired(nil, "this lock already holds or is acquiring the key: Unlock first (one EtcdLock per client)")
 	}
