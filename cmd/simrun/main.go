@@ -45,7 +45,8 @@ func commands() []command {
 	return []command{
 		{"scenarios", "", "list the named scenarios, one line each", cmdScenarios},
 		{"run", "--lock NAME [--scenario NAME | --faults FILE|random] [--seed N] ...", "run one simulation", cmdRun},
-		{"explore", "--lock NAME [--scenario NAME | --faults random] --seeds N [--from N] [--jobs N] ...", "run many seeds, save failures", cmdExplore},
+		{"explore", "--lock NAME [--scenario NAME | --faults random] --seeds N [--from N] [--shard i/n] [--for D] [--out DIR] ...", "run many seeds, save failures", cmdExplore},
+		{"merge", "DIR... [--out DIR] [--shrink-runs N]", "join explore --shard directories: check, dedupe, shrink, summarize", cmdMerge},
 		{"matrix", "[--seeds N] [--locks a,b] [--scenarios x,y] [--jobs N] [--json]", "measure the expected-outcome table", cmdMatrix},
 		{"replay", "ARTIFACT [--out DIR]", "re-run an artifact and check its trace hash", cmdReplay},
 		{"shrink", "ARTIFACT [--out FILE]", "make a failing artifact minimal", cmdShrink},

@@ -44,6 +44,8 @@ type manifest struct {
 	// "interrupted", "time" (--for) or "max-failures".
 	Runs    int    `json:"runs"`
 	Stopped string `json:"stopped"`
+	// Merged lists the directories simrun merge joined into this one.
+	Merged []string `json:"merged,omitempty"`
 }
 
 // seedPlan is a range of seeds, and the shard of it a directory holds.
