@@ -191,9 +191,9 @@ func TestDeployGitHubActions(t *testing.T) {
 		Name string         `yaml:"name"`
 		On   map[string]any `yaml:"on"`
 		Jobs map[string]struct {
-			RunsOn   string   `yaml:"runs-on"`
-			Needs    needs    `yaml:"needs"`
-			Timeout  int      `yaml:"timeout-minutes"`
+			RunsOn   string `yaml:"runs-on"`
+			Needs    needs  `yaml:"needs"`
+			Timeout  int    `yaml:"timeout-minutes"`
 			Strategy struct {
 				FailFast bool `yaml:"fail-fast"`
 				Matrix   struct {

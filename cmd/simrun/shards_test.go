@@ -19,7 +19,9 @@ import (
 // violations (about 10%) and undecided runs.
 var cheapExplore = []string{"explore", "--lock", "lua", "--faults", "random", "--ttl", "1s", "--duration", "5s", "--clients", "2", "--keep", "1000"}
 
-func exploreArgs(extra ...string) []string { return append(append([]string{}, cheapExplore...), extra...) }
+func exploreArgs(extra ...string) []string {
+	return append(append([]string{}, cheapExplore...), extra...)
+}
 
 // readResults reads a results.jsonl strictly.
 func readResultsFile(t *testing.T, dir string) []resultLine {
@@ -347,4 +349,17 @@ func TestParseShard(t *testing.T) {
 		_, err := parseShard(bad)
 		require.Error(t, err, bad)
 	}
+}
+
+// run says how long it simulated beside --duration, which only bounds when
+// clients start critical sections: a 1.563 s run of gc-pause simulates
+// more than 16 s.
+func TestRunSaysHowLongItSimulated(t *testing.T) {
+	code, out, errOut := simrun(t, "run", "--lock", "lua", "--scenario", "gc-pause", "--clients", "2", "--duration", "1563ms", "--out", t.TempDir())
+	require.Equal(t, exitViolation, code, errOut)
+	m := regexp.MustCompile(`virtual time: ([0-9.]+)s simulated \(clients start critical sections during the first 1.563s, --duration`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	simulated, err := strconv.ParseFloat(m[1], 64)
+	require.NoError(t, err)
+	require.Greater(t, simulated, 1.563)
 }
