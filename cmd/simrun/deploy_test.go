@@ -102,14 +102,6 @@ func decodeJobs(t *testing.T, path string) []k8sJob {
 	}
 }
 
-// flagValue returns the value after flag in args.
-func flagValue(t *testing.T, args []string, flag string) string {
-	t.Helper()
-	i := slices.Index(args, flag)
-	require.True(t, i >= 0 && i+1 < len(args), "%s missing in %q", flag, args)
-	return args[i+1]
-}
-
 // The Indexed Job parses, its completion index reaches --shard as i/n with
 // n its completions, each pod writes its own directory on the volume, and
 // the merge Job lists exactly those directories.
