@@ -6,7 +6,9 @@
 // a stuck lock; for matrix, a cell that differs from its expectation), 2
 // bad input (one line on stderr naming the flag, value or file), 3
 // nondeterminism detected. A run no check could decide is not a violation:
-// it exits 0, and the report says UNKNOWN and why.
+// it exits 0, and the report says UNKNOWN and why. explore and merge
+// stopped by SIGINT (Ctrl-C) or SIGTERM print the summary of what was done
+// and exit 130 (exitInterrupted).
 package main
 
 import (
