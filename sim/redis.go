@@ -51,6 +51,22 @@ type RedisCommand struct {
 	Args  []string
 	Reply any   // go-redis shape; nil with Err for nil and error replies
 	Err   error // redis.Nil (go-redis's, locks.ErrNil), a RedisError, or nil
+
+	db *miniredis.RedisDB // the database the command ran on, for Holds
+}
+
+// Holds returns the string value key holds on the node right after the
+// command, and whether it holds one, for a key the command names: the
+// lifetime of a lock key, as the node really kept it. It reads without
+// ticking the node's clock or ageing its TTLs, so that watching a run
+// leaves its trace as it was; a key the command does not name may have
+// expired unseen and read as still there.
+func (c RedisCommand) Holds(key string) (string, bool) {
+	if c.db == nil {
+		return "", false
+	}
+	v, err := c.db.Get(key) // an error if it does not exist or is no string
+	return v, err == nil
 }
 
 // OnRedisCommand registers f to be called after every command a Redis node
@@ -332,7 +348,7 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 	}
 	w.traceRedis(rn.node.id, args, val, err)
 	if len(w.redisHooks) > 0 {
-		c := RedisCommand{At: w.now, Wall: wall, Node: rn, From: from, Args: args, Reply: val, Err: err}
+		c := RedisCommand{At: w.now, Wall: wall, Node: rn, From: from, Args: args, Reply: val, Err: err, db: db}
 		for _, f := range w.redisHooks {
 			f(c)
 		}
