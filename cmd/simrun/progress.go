@@ -55,7 +55,7 @@ func (p *progress) add(failed bool) {
 			p.drawSpan()
 		}
 	case p.span > 0:
-		if time.Since(p.lastLine) >= max(p.span/10, time.Second) {
+		if time.Since(p.lastLine) >= max(min(p.span/10, time.Minute), time.Second) { // a tenth, at least every minute
 			p.lastLine = time.Now()
 			fmt.Fprintf(p.w, "progress: %d seeds, %d failing, %s of %s\n", p.count, p.failed, seconds(time.Since(p.start)), p.span)
 		}
