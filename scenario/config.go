@@ -32,7 +32,10 @@ type Config struct {
 	Nodes int `json:"nodes"`
 	// TTL is the lock's expiry (redlock's expiry).
 	TTL Duration `json:"ttl"`
-	// Duration is the virtual length of the run.
+	// Duration is the virtual time during which clients start new
+	// critical sections; the run then goes on until the ones in progress
+	// finish (Run's drain, a few TTLs at most), so Result.Elapsed is
+	// usually longer.
 	Duration Duration `json:"duration"`
 	// Workload is the protected resource: counter or ledger.
 	Workload Workload `json:"workload"`

@@ -27,7 +27,8 @@ type RetryStrategy struct {
 type JitterOptions struct {
 	// Clients contend on Nodes redlock nodes (defaults 5 and 5).
 	Clients, Nodes int
-	// Duration is the virtual length of each run (default 30s).
+	// Duration is each run's Config.Duration (default 30s): the virtual
+	// time during which clients start acquires.
 	Duration time.Duration
 	// Seeds per strategy (default 8), from seed 1.
 	Seeds int

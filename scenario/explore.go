@@ -45,10 +45,13 @@ type ExploreOptions struct {
 	// RandomFaults replaces Base's schedule, for each seed, with
 	// RandomSchedule(Base, seed).
 	RandomFaults bool
-	// Seeds is the number of seeds, From the first (seeds From ..
-	// From+Seeds-1).
+	// Seeds is the number of seeds, From the first, Step the distance
+	// between two (0 or 1: consecutive): seeds From, From+Step, ...,
+	// From+(Seeds-1)*Step. A shard i/n of a range takes every n-th seed
+	// (Step n), so that shards of an open-ended search never overlap.
 	Seeds int
 	From  uint64
+	Step  uint64
 	// Jobs is the number of runs at once (0 or 1: one).
 	Jobs int
 	// Options are the options of every run. VisualizeDir, if set, is the
@@ -72,6 +75,9 @@ type ExploreSummary struct {
 	// in order (the counts above cover them all), so that the summary does
 	// not grow with the number of seeds.
 	Failing []uint64
+	// Undecided lists the first MaxFailingListed seeds whose outcome is
+	// unknown, in order: an undecided seed is named, never only counted.
+	Undecided []uint64
 	// TimeToFirst is the wall time from the start to the report of the
 	// first failing seed (0 when none failed).
 	TimeToFirst time.Duration
@@ -113,6 +119,12 @@ func (s ExploreSummary) SeedsPerSecond() float64 {
 	return float64(s.Runs) / s.Wall.Seconds()
 }
 
+// step is the distance between two seeds.
+func (o ExploreOptions) step() uint64 { return max(o.Step, 1) }
+
+// SeedAt is the seed of the i-th run (from 0).
+func (o ExploreOptions) SeedAt(i int) uint64 { return o.From + uint64(i)*o.step() }
+
 // ConfigFor returns the config of the run of seed.
 func (o ExploreOptions) ConfigFor(seed uint64) Config {
 	cfg := o.Base.WithDefaults()
@@ -131,7 +143,7 @@ func Explore(ctx context.Context, o ExploreOptions) (ExploreSummary, error) {
 	if o.Seeds < 1 || o.Seeds > MaxSeeds {
 		return ExploreSummary{}, fmt.Errorf("%w: seeds: %d is out of range 1..%d", ErrBadConfig, o.Seeds, MaxSeeds)
 	}
-	if o.From > math.MaxUint64-uint64(o.Seeds)+1 {
+	if o.From > math.MaxUint64-uint64(o.Seeds-1)*o.step() {
 		return ExploreSummary{}, fmt.Errorf("%w: from: seeds %d.. would pass the largest seed", ErrBadConfig, o.From)
 	}
 	first := o.ConfigFor(o.From)
@@ -153,6 +165,9 @@ func Explore(ctx context.Context, o ExploreOptions) (ExploreSummary, error) {
 			sum.Stuck++
 		case Unknown:
 			sum.Unknown++
+			if len(sum.Undecided) < MaxFailingListed {
+				sum.Undecided = append(sum.Undecided, res.Seed)
+			}
 		}
 		if res.Failed() {
 			if len(sum.Failing) == 0 {
@@ -189,8 +204,12 @@ func runOrdered(ctx context.Context, o ExploreOptions, jobs int, report func(*Re
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				seed := o.From + uint64(i)
+				seed := o.SeedAt(i)
+				start := time.Now()
 				res, err := Run(o.ConfigFor(seed), seed, o.runOptions(seed))
+				if res != nil {
+					res.Wall = time.Since(start)
+				}
 				results <- done{i, res, err}
 			}
 		}()

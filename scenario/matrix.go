@@ -298,7 +298,10 @@ func (o MatrixOptions) resolve() (MatrixOptions, []Named, error) {
 	if len(o.Locks) == 0 {
 		o.Locks = locks.Names()
 	}
-	for _, l := range o.Locks {
+	for i, l := range o.Locks {
+		if slices.Contains(o.Locks[:i], l) {
+			return o, nil, fmt.Errorf("%w: lock: %q is listed twice (a column per lock)", ErrBadConfig, l)
+		}
 		if !slices.Contains(LockNames(), l) {
 			return o, nil, fmt.Errorf("%w: lock: unknown lock %q (want one of %s)", ErrBadConfig, l, strings.Join(LockNames(), ", "))
 		}
@@ -307,7 +310,10 @@ func (o MatrixOptions) resolve() (MatrixOptions, []Named, error) {
 	if len(o.Scenarios) == 0 {
 		scs = Scenarios()
 	}
-	for _, name := range o.Scenarios {
+	for i, name := range o.Scenarios {
+		if slices.Contains(o.Scenarios[:i], name) {
+			return o, nil, fmt.Errorf("%w: scenario: %q is listed twice (a row per scenario)", ErrBadConfig, name)
+		}
 		sc, err := Lookup(name)
 		if err != nil {
 			return o, nil, fmt.Errorf("%w: scenario: %w", ErrBadConfig, err)

@@ -27,6 +27,9 @@ type Result struct {
 	Drained bool
 	// Elapsed is the virtual true time the run lasted.
 	Elapsed time.Duration
+	// Wall is the wall time the run took, set by Explore (zero from Run):
+	// the one field the seed does not determine.
+	Wall time.Duration
 }
 
 // Violation reports whether a check found a violation, of safety or of

@@ -13,7 +13,7 @@ import (
 func cmdExperiment(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("experiment")
 	seeds := fs.Int("seeds", 8, "seeds per retry strategy")
-	dur := fs.String("duration", "30s", "virtual length of each run")
+	dur := fs.String("duration", "30s", "virtual time during which each run's clients start acquires (the run then drains)")
 	clients := fs.Int("clients", 5, "contending clients")
 	jobs := fs.Int("jobs", 2, "runs at once")
 	asJSON := fs.Bool("json", false, "print the rows as JSON")

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"github.com/locksim/locksim/backend/live"
 	"github.com/locksim/locksim/scenario"
@@ -20,7 +22,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, badInput("want exactly one ARTIFACT file, got %d arguments", len(pos))
 	}
 	path := pos[0]
-	a, cfg, seed, err := openArtifact(path)
+	a, cfg, _, err := openArtifact(path)
 	if err != nil {
 		return 0, err
 	}
@@ -32,7 +34,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	if a.TraceHash == live.TraceHash {
 		return 0, badInput("%s: a live run's artifact cannot be replayed (real processes decided it, not its seed); simulate its config with simrun run, or run it again with simrun live", path)
 	}
-	opts := scenario.Options{VisualizeDir: scenario.VisualizeDirFor(*out, cfg, seed)}
+	opts := scenario.Options{VisualizeDir: replayVisualizeDir(*out, path)}
 	limitMemory()
 	defer useCores(1)()
 	res, err := scenario.Replay(a, opts)
@@ -57,4 +59,14 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 		printTimeline(stdout, res)
 	}
 	return exitFor(res), nil
+}
+
+// replayVisualizeDir is where the replay of the artifact at path writes its
+// visualizations: named after the artifact's file, not its config and
+// seed, so that replaying a shrunk "-min" artifact (same lock, scenario and
+// seed) does not overwrite the original run's; for an artifact simrun run
+// or explore saved it is the folder they wrote beside it.
+func replayVisualizeDir(out, path string) string {
+	base := filepath.Base(path)
+	return filepath.Join(out, strings.TrimSuffix(base, filepath.Ext(base))+"-viz")
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,7 +38,7 @@ func addConfigFlags(fs *flag.FlagSet) *configFlags {
 	fs.IntVar(&c.clients, "clients", 0, "number of clients (default: the scenario's, 5)")
 	fs.IntVar(&c.nodes, "nodes", 0, "number of Redis nodes (default: 5 for redlock, 1 otherwise)")
 	fs.StringVar(&c.ttl, "ttl", "", "lock TTL, e.g. 8s")
-	fs.StringVar(&c.duration, "duration", "", "virtual length of the run, e.g. 40s")
+	fs.StringVar(&c.duration, "duration", "", "virtual time during which clients start new critical sections, e.g. 40s; the run then goes on until the ones in progress finish (up to a few TTLs), so it simulates longer")
 	fs.StringVar(&c.workload, "workload", "", "protected resource: counter or ledger")
 	fs.BoolVar(&c.careful, "careful", false, "careful clients: skip the write once the lease's validity has passed on the client's clock (default: the scenario's)")
 	fs.IntVar(&c.tries, "tries", 0, "acquisition attempts per Lock call (redlock, redsync: rounds, default 32; setnx, lua, fenced: default until the acquire timeout)")
@@ -158,7 +159,10 @@ func (c *configFlags) configError(err error) error {
 }
 
 // reproduce is the simrun run command line that repeats the run of seed.
-func (c *configFlags) reproduce(seed uint64) string {
+func (c *configFlags) reproduce(seed uint64) string { return c.reproduceWith(fmt.Sprint(seed)) }
+
+// reproduceWith is reproduce with the seed as text.
+func (c *configFlags) reproduceWith(seed string) string {
 	args := []string{"simrun", "run", "--lock", c.lock}
 	if c.scenario != "" {
 		args = append(args, "--scenario", c.scenario)
@@ -166,7 +170,7 @@ func (c *configFlags) reproduce(seed uint64) string {
 	if c.faults != "" {
 		args = append(args, "--faults", c.faults)
 	}
-	args = append(args, "--seed", fmt.Sprint(seed))
+	args = append(args, "--seed", seed)
 	given := set(c.fs)
 	for _, f := range []struct{ name, v string }{
 		{"clients", itoa(c.clients)}, {"nodes", itoa(c.nodes)}, {"ttl", c.ttl},
@@ -190,3 +194,8 @@ func unwrapPath(err error) error {
 
 // seconds formats a wall duration for people.
 func seconds(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
+
+// jsonConfig is cfg as the JSON of an artifact's config.
+func jsonConfig(cfg scenario.Config) (json.RawMessage, error) {
+	return json.Marshal(cfg)
+}

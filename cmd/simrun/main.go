@@ -6,7 +6,9 @@
 // a stuck lock; for matrix, a cell that differs from its expectation), 2
 // bad input (one line on stderr naming the flag, value or file), 3
 // nondeterminism detected. A run no check could decide is not a violation:
-// it exits 0, and the report says UNKNOWN and why.
+// it exits 0, and the report says UNKNOWN and why. explore and merge
+// stopped by SIGINT (Ctrl-C) or SIGTERM print the summary of what was done
+// and exit 130 (exitInterrupted).
 package main
 
 import (
@@ -45,7 +47,8 @@ func commands() []command {
 	return []command{
 		{"scenarios", "", "list the named scenarios, one line each", cmdScenarios},
 		{"run", "--lock NAME [--scenario NAME | --faults FILE|random] [--seed N] ...", "run one simulation", cmdRun},
-		{"explore", "--lock NAME [--scenario NAME | --faults random] --seeds N [--from N] [--jobs N] ...", "run many seeds, save failures", cmdExplore},
+		{"explore", "--lock NAME [--scenario NAME | --faults random] --seeds N [--from N] [--shard i/n] [--for D] [--out DIR] ...", "run many seeds, save failures", cmdExplore},
+		{"merge", "DIR... [--out DIR] [--shrink-runs N]", "join explore --shard directories: check, dedupe, shrink, summarize", cmdMerge},
 		{"matrix", "[--seeds N] [--locks a,b] [--scenarios x,y] [--jobs N] [--json]", "measure the expected-outcome table", cmdMatrix},
 		{"replay", "ARTIFACT [--out DIR]", "re-run an artifact and check its trace hash", cmdReplay},
 		{"shrink", "ARTIFACT [--out FILE]", "make a failing artifact minimal", cmdShrink},

@@ -18,6 +18,16 @@ type progress struct {
 	failed   int
 	start    time.Time
 	lastDraw time.Time
+	// span, when set (--for), is the wall time the work lasts: progress
+	// is shown by time, as the number of seeds is open.
+	span     time.Duration
+	lastLine time.Time
+}
+
+// until makes p show progress through a span of wall time.
+func (p *progress) until(span time.Duration) {
+	p.span = span
+	p.lastLine = p.start
 }
 
 func newProgress(w io.Writer, total int) *progress {
@@ -40,6 +50,15 @@ func (p *progress) add(failed bool) {
 		p.failed++
 	}
 	switch {
+	case p.span > 0 && p.tty:
+		if time.Since(p.lastDraw) > 100*time.Millisecond {
+			p.drawSpan()
+		}
+	case p.span > 0:
+		if time.Since(p.lastLine) >= max(min(p.span/10, time.Minute), time.Second) { // a tenth, at least every minute
+			p.lastLine = time.Now()
+			fmt.Fprintf(p.w, "progress: %d seeds, %d failing, %s of %s\n", p.count, p.failed, seconds(time.Since(p.start)), p.span)
+		}
 	case p.tty:
 		if time.Since(p.lastDraw) > 100*time.Millisecond || p.count == p.total {
 			p.draw()
@@ -57,13 +76,25 @@ func (p *progress) draw() {
 	fmt.Fprintf(p.w, "\r[%s%s] %d/%d seeds, %d failing, %.1f seeds/s ", strings.Repeat("#", n), strings.Repeat(".", width-n), p.count, p.total, p.failed, rate)
 }
 
+// drawSpan draws the bar of a search that lasts p.span.
+func (p *progress) drawSpan() {
+	p.lastDraw = time.Now()
+	const width = 30
+	n := min(width, int(float64(width)*time.Since(p.start).Seconds()/p.span.Seconds()))
+	rate := float64(p.count) / max(time.Since(p.start).Seconds(), 1e-9)
+	fmt.Fprintf(p.w, "\r[%s%s] %d seeds, %d failing, %.1f seeds/s, %s of %s ", strings.Repeat("#", n), strings.Repeat(".", width-n), p.count, p.failed, rate, seconds(time.Since(p.start)), p.span)
+}
+
 // line prints s on out without breaking the bar.
 func (p *progress) line(out io.Writer, s string) {
 	if p.tty {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
 	fmt.Fprintln(out, s)
-	if p.tty {
+	switch {
+	case p.tty && p.span > 0:
+		p.drawSpan()
+	case p.tty:
 		p.draw()
 	}
 }

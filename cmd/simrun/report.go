@@ -98,6 +98,10 @@ func printResult(w io.Writer, o *outcome, reproduce string) {
 	}
 	ops, acq := counts(res.History)
 	fmt.Fprintf(w, "operations: %d, acquisitions: %d, events: %d\n", ops, acq, len(res.History))
+	// --duration bounds when clients start critical sections, not the
+	// simulation: say how long it really ran.
+	fmt.Fprintf(w, "virtual time: %s simulated (clients start critical sections during the first %s, --duration; then the ones in progress finish)\n",
+		res.Elapsed.Round(time.Millisecond), res.Config.Duration)
 	fmt.Fprintln(w, "checks:")
 	for _, c := range res.Checks {
 		fmt.Fprintf(w, "  %-22s %s\n", c.Check, c.Verdict)

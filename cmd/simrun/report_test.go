@@ -42,6 +42,9 @@ func requireHas(t *testing.T, page string, wants ...string) {
 // cannot count.
 func TestReportArtifactsOnly(t *testing.T) {
 	dir := exploreGCPause(t)
+	// explore writes results.jsonl now; a directory of an older simrun,
+	// or artifacts gathered by hand, has none
+	require.NoError(t, os.Remove(filepath.Join(dir, "results.jsonl")))
 	code, out, errOut := simrun(t, "report", dir)
 	require.Equal(t, exitOK, code, errOut)
 	path := filepath.Join(dir, "report.html")
@@ -106,6 +109,19 @@ func TestReportResults(t *testing.T) {
 	requireHas(t, page, "2 seeds: 2 3", "1 seed: 1",
 		"3 violation, 1 safe of 4", "<b>mixed</b>", "expected violation ✗",
 		"seed 1, mutual-exclusion: why 1")
+	assert.False(t, strings.Contains(page, "no results.jsonl"))
+}
+
+// TestReportOnExploreResults: the report reads the results.jsonl explore
+// writes, and counts every seed from it.
+func TestReportOnExploreResults(t *testing.T) {
+	dir := exploreGCPause(t)
+	require.FileExists(t, filepath.Join(dir, "results.jsonl"))
+	code, out, errOut := simrun(t, "report", dir)
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "(1 distinct failure(s))")
+	page := readPage(t, filepath.Join(dir, "report.html"))
+	requireHas(t, page, "#1 lua × gc-pause, seed 1", "3 seeds: 1 2 3", "3 violation of 3", `id="violation-1"`)
 	assert.False(t, strings.Contains(page, "no results.jsonl"))
 }
 

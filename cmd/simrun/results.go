@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/locksim/locksim/model"
+	"github.com/locksim/locksim/scenario"
+)
+
+// resultsFile, timingsFile and manifestFile are the files explore writes
+// into its --out directory besides the artifacts.
+const (
+	resultsFile  = "results.jsonl"
+	timingsFile  = "timings.jsonl"
+	manifestFile = "manifest.json"
+)
+
+// resultLine is one line of results.jsonl: one seed. The keys and their
+// order are a format other tools read (simrun report); change them only
+// with a new manifest format.
+type resultLine struct {
+	Lock string `json:"lock"`
+	// Scenario is the named scenario, or "".
+	Scenario string `json:"scenario"`
+	// Faults is the fault mode: "random", "none", "scenario" (the named
+	// scenario's schedule) or "file:NAME" (a schedule file).
+	Faults string `json:"faults"`
+	Seed   uint64 `json:"seed"`
+	// Outcome is safe, violation, stuck or unknown.
+	Outcome string      `json:"outcome"`
+	Checks  []checkLine `json:"checks"`
+	// TraceHash identifies the run's trace.
+	TraceHash string `json:"trace_hash"`
+	// WallMS is the run's wall time in milliseconds with --wall-ms, else
+	// 0: the one value a rerun changes, kept out so that a shard's results
+	// are the same file on every rerun (timings.jsonl holds them then).
+	WallMS int64 `json:"wall_ms"`
+	// Artifact is the saved artifact's file name in the directory, or ""
+	// (no failure, or --keep reached).
+	Artifact string `json:"artifact"`
+	// Signature is the failure's scenario.Signature, "" without one.
+	Signature string `json:"signature"`
+}
+
+// checkLine is one check's verdict; Why is the first line of its
+// explanation when the verdict is not ok, else "".
+type checkLine struct {
+	Name    string `json:"name"`
+	Verdict string `json:"verdict"`
+	Why     string `json:"why"`
+}
+
+// timingLine is one line of timings.jsonl.
+type timingLine struct {
+	Seed   uint64 `json:"seed"`
+	WallMS int64  `json:"wall_ms"`
+}
+
+// newResultLine is the line of res; artifact is the saved file's path or "".
+func newResultLine(res *scenario.Result, mode, artifact string, wallMS bool) resultLine {
+	l := resultLine{
+		Lock: res.Config.Lock, Scenario: res.Config.Scenario, Faults: mode, Seed: res.Seed,
+		Outcome: string(res.Outcome()), Checks: []checkLine{}, TraceHash: res.TraceHash,
+		Signature: scenario.Signature(res),
+	}
+	if wallMS {
+		l.WallMS = res.Wall.Milliseconds()
+	}
+	if artifact != "" {
+		l.Artifact = filepath.Base(artifact)
+	}
+	for _, c := range res.Checks {
+		why := ""
+		if c.Verdict != model.OK {
+			why, _, _ = strings.Cut(strings.TrimSpace(c.Explanation), "\n")
+		}
+		l.Checks = append(l.Checks, checkLine{Name: c.Check, Verdict: c.Verdict.String(), Why: why})
+	}
+	return l
+}
+
+// failed reports a violation or a stuck lock.
+func (l *resultLine) failed() bool {
+	return l.Outcome == string(scenario.Unsafe) || l.Outcome == string(scenario.Stuck)
+}
+
+// failedChecks names the checks in violation.
+func (l *resultLine) failedChecks() string {
+	var s []string
+	for _, c := range l.Checks {
+		if c.Verdict == model.Violation.String() {
+			s = append(s, c.Name)
+		}
+	}
+	return strings.Join(s, ", ")
+}
+
+// undecided lists "check: why" for each check that could not decide.
+func (l *resultLine) undecided() []string {
+	var out []string
+	for _, c := range l.Checks {
+		if c.Verdict != model.OK.String() && c.Verdict != model.Violation.String() {
+			out = append(out, c.Name+": "+c.Why)
+		}
+	}
+	if len(l.Checks) == 0 {
+		out = append(out, "no check ran")
+	}
+	return out
+}
+
+// encodeLine is v as one JSON line: the one encoding of results.jsonl and
+// timings.jsonl, so that explore and merge write the same bytes.
+func encodeLine(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// lineWriter writes a JSON Lines file atomically: into a temporary file
+// beside it, renamed over it by close, so that the file is complete
+// whenever it exists, even after an interrupt.
+type lineWriter struct {
+	path string
+	f    *os.File
+	w    *bufio.Writer
+}
+
+func createLines(path string) (*lineWriter, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	return &lineWriter{path: path, f: f, w: bufio.NewWriter(f)}, nil
+}
+
+func (lw *lineWriter) write(v any) error {
+	b, err := encodeLine(v)
+	if err != nil {
+		return err
+	}
+	_, err = lw.w.Write(b)
+	return err
+}
+
+// close flushes the file and renames it into place.
+func (lw *lineWriter) close() error {
+	err := lw.w.Flush()
+	if err == nil {
+		err = lw.f.Sync()
+	}
+	if cerr := lw.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(lw.f.Name(), lw.path)
+	}
+	if err != nil {
+		_ = os.Remove(lw.f.Name())
+		return fmt.Errorf("write %s: %w", lw.path, err)
+	}
+	return nil
+}
+
+// abort drops the temporary file.
+func (lw *lineWriter) abort() {
+	_ = lw.f.Close()
+	_ = os.Remove(lw.f.Name())
+}
+
+// readLines decodes the JSON Lines file at path into values made by
+// newV, rejecting unknown keys. Errors name the file and line.
+func readLines[T any](path string) ([]T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []T
+	r := bufio.NewReader(f)
+	for n := 1; ; n++ {
+		line, err := r.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			var v T
+			dec := json.NewDecoder(bytes.NewReader(line))
+			dec.DisallowUnknownFields()
+			if derr := dec.Decode(&v); derr != nil {
+				return nil, fmt.Errorf("%s line %d: %w", path, n, derr)
+			}
+			out = append(out, v)
+		}
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+}
+
+// writeFileAtomic writes data to path through a temporary file and a
+// rename.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
