@@ -40,6 +40,6 @@ var (
 // The watch errors of etcd 3.4's mvcc package, sent as a canceled create
 // response's cancel_reason.
 const (
-	reasonEmptyRange  = "watcher range is empty"
-	reasonDuplicateID = "duplicate watch ID provided on the WatchStream"
+	reasonEmptyRange  = "mvcc: watcher range is empty"
+	reasonDuplicateID = "mvcc: duplicate watch ID provided on the WatchStream"
 )
