@@ -94,3 +94,7 @@ func opTxn(t *pb.TxnRequest) *pb.RequestOp {
 func cmpCreate(k string, r pb.Compare_CompareResult, rev int64) *pb.Compare {
 	return &pb.Compare{Key: []byte(k), Target: pb.Compare_CREATE, Result: r, TargetUnion: &pb.Compare_CreateRevision{CreateRevision: rev}}
 }
+
+func protoMarshal(m proto.Message) ([]byte, error) {
+	return proto.MarshalOptions{Deterministic: true}.Marshal(m)
+}
