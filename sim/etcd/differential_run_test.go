@@ -1,6 +1,8 @@
 package etcd
 
 import (
+	"fmt"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -9,10 +11,21 @@ import (
 
 // TestDifferentialAgainstRealEtcd is the known-good case: the model and a
 // real etcd-server answer the same random sequence identically.
+//
+// LOCKSIM_ETCD_DIFF_SEEDS=first-last explores more seeds than the default
+// one (each costs ~20s of real time, mostly lease expiries).
 func TestDifferentialAgainstRealEtcd(t *testing.T) {
 	real := requireRealEtcd(t)
-	d := newDiffRun(t, real, 4, nil)
-	require.Empty(t, d.run(300))
+	first, last := uint64(4), uint64(4)
+	if s := os.Getenv("LOCKSIM_ETCD_DIFF_SEEDS"); s != "" {
+		_, err := fmt.Sscanf(s, "%d-%d", &first, &last)
+		require.NoError(t, err, "LOCKSIM_ETCD_DIFF_SEEDS must be FIRST-LAST")
+	}
+	for seed := first; seed <= last; seed++ {
+		d := newDiffRun(t, real, seed, nil)
+		require.Empty(t, d.run(300), "seed %d", seed)
+		d.revokeAll() // or they expire, and change revisions, during the next seed
+	}
 }
 
 // TestDifferentialCatchesInvertedCreateCompare is the known-bad case: a

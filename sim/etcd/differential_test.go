@@ -51,6 +51,7 @@ type diffRun struct {
 	window    time.Duration // how long after expiry the driver keeps away
 	mutate    func(*Request)
 	reqID     uint64
+	fresh     bool // the server had no write before this run
 	raw       bool // do sends at once, even inside a lease's expiry window
 }
 
@@ -67,12 +68,13 @@ func newDiffRun(t testing.TB, real *realEtcd, seed uint64, mutate func(*Request)
 	d.m = m
 	d.start = time.Now()
 	m.Start(0)
-	if real.external {
-		// A shared server is not fresh: start the model at its revision.
-		resp, err := pb.NewKVClient(real.cli.ActiveConnection()).Range(context.Background(), &pb.RangeRequest{Key: []byte("ping")})
-		require.NoError(t, err)
-		m.store.rev = resp.Header.Revision
-	}
+	// A server that is not fresh (shared, or used by an earlier seed): the
+	// model starts at its revision, and ranges "from key" (range_end
+	// "\x00"), which would see the other keys, are not drawn.
+	resp, err := pb.NewKVClient(real.cli.ActiveConnection()).Range(context.Background(), &pb.RangeRequest{Key: []byte("ping")})
+	require.NoError(t, err)
+	m.store.rev = resp.Header.Revision
+	d.fresh = resp.Header.Revision == 1
 	d.openStreams()
 	return d
 }
@@ -179,6 +181,13 @@ func (d *diffRun) waitRealControl() {
 			return
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// revokeAll revokes every lease still alive, on both sides.
+func (d *diffRun) revokeAll() {
+	for _, id := range d.liveLeases() {
+		require.Empty(d.t, d.do(Request{LeaseRevoke: &pb.LeaseRevokeRequest{ID: id}}))
 	}
 }
 

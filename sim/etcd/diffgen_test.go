@@ -24,7 +24,7 @@ func (d *diffRun) keyRange() ([]byte, []byte) {
 	case n < 15:
 		a, b := d.key(), d.key()
 		return a, b // may be empty or inverted: etcd answers that too
-	case n < 19 || d.real.external:
+	case n < 19 || !d.fresh:
 		p := []byte(d.prefix)
 		end := append([]byte{}, p...)
 		end[len(end)-1]++

@@ -152,15 +152,18 @@ func (ws *watches) notify(m *Member, rev int64, evs []*mvccpb.Event) {
 }
 
 // deliver filters evs for w, adds prev_kv (the key at the event's revision
-// minus one, as etcd's sendLoop reads it) and sends them, unless nothing is
-// left.
+// minus one, as etcd's sendLoop reads it, except on a create event) and
+// sends them, unless nothing is left.
 func (m *Member) deliver(sid uint64, w *watcher, rev int64, evs []*mvccpb.Event) {
 	var out []*mvccpb.Event
 	for _, ev := range evs {
 		if (ev.Type == mvccpb.PUT && w.noPut) || (ev.Type == mvccpb.DELETE && w.noDelete) {
 			continue
 		}
-		if w.prevKV {
+		// etcd's sendLoop skips a create event (a put whose create and
+		// mod revisions are equal), even when the same txn deleted an
+		// older version of the key just before.
+		if w.prevKV && !(ev.Type == mvccpb.PUT && ev.Kv.CreateRevision == ev.Kv.ModRevision) {
 			if prev, ok := m.store.get(string(ev.Kv.Key), ev.Kv.ModRevision-1); ok {
 				ev.PrevKv = prev
 			}

@@ -81,3 +81,20 @@ func TestCrashDropsWatchStreams(t *testing.T) {
 	h.put("a", "1", 0)
 	assert.Empty(t, h.watch)
 }
+
+// A txn may delete a key (range_end "\x00" escapes etcd's duplicate check)
+// and put it again: the put is a create event, and etcd sends no prev_kv
+// with a create event.
+func TestWatchCreateEventHasNoPrevKV(t *testing.T) {
+	h := newTM(t)
+	h.put("e", "old", 0)
+	_, _ = h.do(watchCreate(&pb.WatchCreateRequest{Key: []byte("e"), PrevKv: true}))
+	resp, err := h.txn(&pb.TxnRequest{Success: []*pb.RequestOp{opDel("e", "\x00"), opPut("e", "new")}})
+	require.NoError(t, err)
+	require.Equal(t, int64(3), resp.Header.Revision)
+	evs := events(h.watch, 0)
+	require.Len(t, evs, 2)
+	assert.Equal(t, "old", string(evs[0].PrevKv.Value), "the delete carries the old value")
+	assert.Nil(t, evs[1].PrevKv, "the re-create does not")
+	assert.Equal(t, int64(1), evs[1].Kv.Version)
+}
