@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ type diffRun struct {
 	mutate    func(*Request)
 	reqID     uint64
 	fresh     bool // the server had no write before this run
+	watchLog  []string // the watch requests sent, for failure messages
 	raw       bool // do sends at once, even inside a lease's expiry window
 }
 
@@ -117,12 +119,19 @@ func (d *diffRun) do(r Request) string {
 	if d.mutate != nil {
 		d.mutate(&mr)
 	}
+	if c := r.Watch.GetCancelRequest(); c != nil {
+		// etcd replays an old watch's history from its sync loop, within
+		// 100ms; the model at once. Let the real stream catch up before a
+		// cancel cuts it short.
+		d.waitRealEvents(c.WatchId)
+	}
 	require.NoError(d.t, d.m.Handle(d.mnow(), mr))
 	rd := d.m.Ready()
 	for _, w := range rd.Watch {
 		d.wmodel[w.Resp.WatchId] = append(d.wmodel[w.Resp.WatchId], w.Resp)
 	}
 	if r.Watch != nil {
+		d.watchLog = append(d.watchLog, describe(r))
 		// The stream is asynchronous: wait until the real server has
 		// answered the message (if the model did), so that the next
 		// request cannot overtake it.
@@ -162,6 +171,20 @@ func (d *diffRun) callReal(r Request) (proto.Message, error) {
 	}
 	d.t.Fatalf("no operation in %v", r)
 	return nil, nil
+}
+
+func (d *diffRun) waitRealEvents(id int64) {
+	want := countEvents(d.wmodel[id])
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		d.wmu.Lock()
+		got := countEvents(d.wreal[id])
+		d.wmu.Unlock()
+		if got >= want {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 func (d *diffRun) waitRealControl() {
@@ -255,7 +278,7 @@ func (d *diffRun) compareWatches() string {
 			return diff
 		}
 		if diff := compareList(fmt.Sprintf("watch %d events", id), me, re); diff != "" {
-			return diff
+			return diff + "\nwatch requests sent:\n" + strings.Join(d.watchLog, "\n")
 		}
 	}
 	return ""

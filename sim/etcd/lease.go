@@ -98,12 +98,16 @@ func (le *lessor) refresh(l *lease, now, extend time.Duration) {
 	l.expiry = now + extend + time.Duration(l.ttl)*time.Second
 }
 
-// promote is lessor.Promote(extend), called by etcd when the member becomes
-// leader with extend = the election timeout (etcdserver: "s.lessor.Promote(
-// s.Cfg.electionTimeout())"): every lease's expiry is reset to now + extend
-// + its full TTL (lease checkpointing, off by default in 3.4, is not
-// modelled). That is why leases survive a restart, and a leader change,
-// with their whole TTL and then some.
+// promote is lessor.Promote(extend). etcd calls it when a leader applies
+// the empty entry that opens its term, i.e. once it has applied every entry
+// of the previous terms (etcdserver/server.go, applyEntryNormal:
+// "if s.isLeader() { s.lessor.Promote(s.Cfg.electionTimeout()) }"), so
+// extend is the election timeout, 1s by default. Every lease's expiry is
+// reset to now + extend + its full TTL (lease/lessor.go: l.refresh(extend),
+// expiry = now + extend + remaining TTL; lease checkpointing, off by
+// default in 3.4, is not modelled, so the remaining TTL is the whole TTL).
+// That is why leases survive a restart, and a leader change, with their
+// whole TTL and then some.
 func (le *lessor) promote(now, extend time.Duration) {
 	le.primary = true
 	for _, id := range sortedKeys(le.leases) {

@@ -66,6 +66,10 @@ type Member struct {
 	queued    []Request // requests that arrived before it was leader
 	nextCheck time.Duration
 
+	// onExpired, when set (a raft Node), proposes the revocation of an
+	// expired lease instead of revoking it at once.
+	onExpired func(id int64)
+
 	out Ready
 }
 
@@ -136,6 +140,10 @@ func (m *Member) Tick(now time.Duration) error {
 			continue
 		}
 		for _, l := range m.lessor.expiredLeases(m.now) {
+			if m.onExpired != nil {
+				m.onExpired(l.id)
+				continue
+			}
 			_ = m.revoke(l.id) // found just now: cannot be missing
 		}
 		m.nextCheck += m.cfg.LeaseCheckInterval
