@@ -52,9 +52,9 @@ type diffRun struct {
 	window    time.Duration // how long after expiry the driver keeps away
 	mutate    func(*Request)
 	reqID     uint64
-	fresh     bool // the server had no write before this run
+	fresh     bool     // the server had no write before this run
 	watchLog  []string // the watch requests sent, for failure messages
-	raw       bool // do sends at once, even inside a lease's expiry window
+	raw       bool     // do sends at once, even inside a lease's expiry window
 }
 
 func newDiffRun(t testing.TB, real *realEtcd, seed uint64, mutate func(*Request)) *diffRun {

@@ -44,6 +44,25 @@
 //     restarted member is leader one heartbeat later, and promotes its
 //     lessor: every lease gets its full TTL plus the election timeout.
 //
-// Not modelled: more than one member (raft), compaction, auth, progress
-// notifications, fragmented watch responses, alarms and quotas.
+// # Clusters
+//
+// A Node is one member of a replicated cluster: a Member behind a real
+// go.etcd.io/raft/v3 RawNode, driven by explicit Tick and Step calls, with
+// raft messages for peers as outputs (NodeReady.Messages). Writes and lease
+// grants and revocations go through the raft log, reads through ReadIndex,
+// keep-alives are served by the leader (followers refuse them; etcd
+// forwards them), and a new leader promotes its lessor when it applies its
+// term's first entry. Elections are deterministic: raft's own timer (which
+// draws from a global random source) is disabled, and the Node campaigns
+// after a timeout drawn from a seeded source; see Node for what that costs
+// (no CheckQuorum).
+//
+//	n, _ := etcd.NewNode(etcd.Config{ClusterID: 1, Seed: seed}, 1, []uint64{1, 2, 3})
+//	n.Start(now)
+//	n.Handle(now, req)            // or n.Step(now, msgFromPeer)
+//	rd := n.Ready()               // rd.Replies, rd.Watch, rd.Messages, rd.NextDeadline
+//
+// Not modelled: compaction, auth, progress notifications (progress
+// requests are answered), fragmented watch responses, alarms and quotas,
+// snapshots of the raft log, membership changes, request timeouts.
 package etcd

@@ -216,3 +216,41 @@ func TestClusterDeterministic(t *testing.T) {
 	}
 	assert.Equal(t, trace(), trace())
 }
+
+// A crashed follower keeps its log and state; restarted, it catches up.
+// A crashed leader is replaced; restarted, it follows.
+func TestClusterCrashAndRestart(t *testing.T) {
+	c := newTestCluster(t, 5)
+	c.run(3 * time.Second)
+	leader := c.leaders()[0]
+	var follower uint64
+	for _, id := range c.ids {
+		if id != leader {
+			follower = id
+			break
+		}
+	}
+	c.put(leader, "a", "1", 0)
+	c.run(100 * time.Millisecond)
+	c.nodes[follower].Crash()
+	c.put(leader, "b", "2", 0)
+	c.run(time.Second)
+	require.NoError(t, c.nodes[follower].Start(c.now))
+	c.run(time.Second)
+	_, ok := c.nodes[follower].m.store.get("b", c.nodes[follower].m.store.rev)
+	assert.True(t, ok, "the restarted follower caught up")
+
+	c.nodes[leader].Crash()
+	c.run(4 * time.Second)
+	require.Len(t, c.leaders(), 1)
+	assert.NotEqual(t, leader, c.leaders()[0])
+	require.NoError(t, c.nodes[leader].Start(c.now))
+	c.run(time.Second)
+	assert.False(t, c.nodes[leader].Leader())
+	id := c.put(c.leaders()[0], "c", "3", 0)
+	c.run(100 * time.Millisecond)
+	require.NoError(t, c.replies[id].Err)
+	for _, n := range c.nodes {
+		assert.Equal(t, c.replies[id].Resp.(*pb.PutResponse).Header.Revision, n.m.store.rev, "node %d", n.id)
+	}
+}
