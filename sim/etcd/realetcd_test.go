@@ -92,30 +92,36 @@ func (r *realEtcd) kill() {
 	}
 }
 
-// connect dials the server and waits until it answers a Range.
+// connect waits until the server answers a Range, then keeps that client.
+// Each attempt dials afresh: a client whose earlier dials failed waits out
+// gRPC's reconnect backoff (a second or more), which would make "the server
+// is up" late by as much, and the restart test measures from that instant.
 func (r *realEtcd) connect(t testing.TB) {
 	t.Helper()
-	if r.cli == nil {
+	if r.cli != nil {
+		_ = r.cli.Close()
+		r.cli = nil
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
 		cli, err := clientv3.New(clientv3.Config{Endpoints: []string{r.endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
 		if err != nil {
 			t.Fatalf("etcd client: %v", err)
 		}
-		t.Cleanup(func() { _ = cli.Close() })
-		r.cli = cli
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		_, err := pb.NewKVClient(r.cli.ActiveConnection()).Range(ctx, &pb.RangeRequest{Key: []byte("ping")})
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		_, err = pb.NewKVClient(cli.ActiveConnection()).Range(ctx, &pb.RangeRequest{Key: []byte("ping")})
 		cancel()
 		if err == nil {
+			r.cli = cli
+			t.Cleanup(func() { _ = cli.Close() })
 			return
 		}
+		_ = cli.Close()
 		if time.Now().After(deadline) {
 			logs, _ := os.ReadFile(r.logPath)
 			t.Fatalf("etcd at %s not ready: %v\n%s", r.endpoint, err, tail(string(logs), 2000))
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
