@@ -23,6 +23,7 @@ type testCluster struct {
 	cut     map[[2]uint64]bool
 	replies map[uint64]Reply // by request ID
 	trace   []byte
+	drop    func(*raftpb.Message) bool // loses the messages it matches
 	reqID   uint64
 }
 
@@ -58,7 +59,7 @@ func (c *testCluster) drain() {
 			b, _ := proto.Marshal(m)
 			c.trace = append(c.trace, b...)
 			to := c.nodes[m.GetTo()]
-			if c.cut[[2]uint64{m.GetFrom(), m.GetTo()}] || to.rn == nil {
+			if c.cut[[2]uint64{m.GetFrom(), m.GetTo()}] || to.rn == nil || (c.drop != nil && c.drop(m)) {
 				continue
 			}
 			require.NoError(c.t, to.Step(c.now, m))
@@ -182,7 +183,8 @@ func TestClusterNewLeaderExtendsLeases(t *testing.T) {
 	granted := c.now
 	c.isolate(old, true)
 	var next uint64
-	for next == 0 {
+	for deadline := c.now + 5*time.Second; next == 0; {
+		require.Less(t, c.now, deadline, "no new leader promoted its lessor")
 		c.run(10 * time.Millisecond)
 		for _, id := range c.leaders() {
 			if id != old && c.nodes[id].m.lessor.primary {
@@ -253,4 +255,33 @@ func TestClusterCrashAndRestart(t *testing.T) {
 	for _, n := range c.nodes {
 		assert.Equal(t, c.replies[id].Resp.(*pb.PutResponse).Header.Revision, n.m.store.rev, "node %d", n.id)
 	}
+}
+
+// A follower that lost the leader's appends but got its read index must not
+// answer the read until it has applied up to that index.
+func TestClusterReadIndexWaitsForApply(t *testing.T) {
+	c := newTestCluster(t, 6)
+	c.run(3 * time.Second)
+	leader := c.leaders()[0]
+	var f uint64
+	for _, id := range c.ids {
+		if id != leader {
+			f = id
+			break
+		}
+	}
+	c.put(leader, "k", "old", 0)
+	c.run(100 * time.Millisecond)
+	c.drop = func(m *raftpb.Message) bool {
+		return m.GetTo() == f && m.GetType() == raftpb.MessageType_MsgApp
+	}
+	c.put(leader, "k", "new", 0)
+	c.run(50 * time.Millisecond)
+	get := c.send(f, Request{Range: &pb.RangeRequest{Key: []byte("k")}})
+	c.run(50 * time.Millisecond)
+	assert.NotContains(t, c.replies, get, "answered before applying up to the read index")
+	c.drop = nil
+	c.run(500 * time.Millisecond)
+	require.Contains(t, c.replies, get)
+	assert.Equal(t, "new", string(c.replies[get].Resp.(*pb.RangeResponse).Kvs[0].Value))
 }
