@@ -276,6 +276,7 @@ func (n *Node) process() {
 		if rd.SoftState != nil && rd.SoftState.RaftState != raft.StateLeader && n.m.leader {
 			n.m.leader = false
 			n.m.lessor.demote()
+			n.revoking = map[int64]bool{} // the next leader finds them expired again
 		}
 		for _, rs := range rd.ReadStates {
 			seq := binary.BigEndian.Uint64(rs.RequestCtx)
