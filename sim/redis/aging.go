@@ -1,4 +1,4 @@
-package sim
+package redis
 
 import (
 	"strings"
@@ -28,7 +28,7 @@ import (
 //     first), and holds no hash, if the node ever ran a command that may
 //     have given hash fields TTLs of their own (mayHashTTL);
 //   - the clock did not go back since the last access;
-//   - the node's miniredis was not handed out (RedisNode.Miniredis) and
+//   - the node's miniredis was not handed out (Node.Miniredis) and
 //     scripts are not forced through the interpreter.
 //
 // A fast-path command that dispatches to miniredis (the fenced acquire's GET
@@ -59,9 +59,9 @@ func (a *aging) forget() { a.db = nil }
 // command that names keys, and returns that instant and database 0: aged
 // (a tick) or, for a fast-path command that can run unaged, with the pending
 // ageing in rn.scripts.pending.
-func (rn *RedisNode) clockFor(args, keys []string) (time.Time, *miniredis.RedisDB) {
+func (rn *Node) clockFor(args, keys []string) (time.Time, *miniredis.RedisDB) {
 	st := &rn.scripts
-	if st.m == rn.m && !st.interpret && !rn.w.interpretScripts && fastCandidate(args) {
+	if st.m == rn.m && !st.interpret && !rn.reg.interpretScripts && fastCandidate(args) {
 		if wall, db, pending, ok := rn.unaged(keys); ok {
 			st.pending = pending
 			return wall, db
@@ -74,7 +74,7 @@ func (rn *RedisNode) clockFor(args, keys []string) (time.Time, *miniredis.RedisD
 // unaged brings the miniredis clock (not its TTL baseline) to the node's
 // wall clock and returns database 0 and the pending ageing, if keys can be
 // used there without a tick; else it changes nothing and reports false.
-func (rn *RedisNode) unaged(keys []string) (time.Time, *miniredis.RedisDB, time.Duration, bool) {
+func (rn *Node) unaged(keys []string) (time.Time, *miniredis.RedisDB, time.Duration, bool) {
 	db := rn.aging.db
 	if db == nil || rn.scripts.dispatch {
 		return time.Time{}, nil, 0, false
@@ -174,7 +174,7 @@ func (st *scriptState) liveTTL(db *miniredis.RedisDB, key string) time.Duration 
 // tryProbe looks at a tracked key at its deadline without a tick, and
 // reports whether it could: the expired key alone is deleted, as the tick
 // would delete it.
-func (rn *RedisNode) tryProbe(k string) bool {
+func (rn *Node) tryProbe(k string) bool {
 	db := rn.aging.db
 	if db == nil || rn.scripts.dispatch {
 		return false

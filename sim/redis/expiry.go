@@ -1,9 +1,11 @@
-package sim
+package redis
 
 import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+
+	"github.com/locksim/locksim/sim"
 )
 
 // Expiry tracking. Redis expires keys lazily and in the background; what
@@ -22,17 +24,18 @@ import (
 // trackedKey is a key with a TTL and the timer that looks at it when the
 // node's clock reaches its deadline.
 type trackedKey struct {
-	timer
-	rn    *RedisNode
+	sim.Timer
+	rn    *Node
 	key   string
 	value string // its string value after the last write, for EvExpire
+	probe func() // tk.fire, made once: a method value allocates
 }
 
 // fire looks at the key at its deadline.
 func (tk *trackedKey) fire() { tk.rn.probe(tk.key) }
 
 // trackedKeys returns the tracked keys, in tracking order.
-func (rn *RedisNode) trackedKeys() []string {
+func (rn *Node) trackedKeys() []string {
 	ks := make([]string, len(rn.tracked))
 	for i, tk := range rn.tracked {
 		ks[i] = tk.key
@@ -42,7 +45,7 @@ func (rn *RedisNode) trackedKeys() []string {
 
 // noteGone reports the tracked keys among keys that expired, at the clock
 // last synced.
-func (rn *RedisNode) noteGone(keys []string) {
+func (rn *Node) noteGone(keys []string) {
 	for _, k := range keys {
 		if _, ok := rn.trackIdx[k]; ok && !rn.m.Exists(k) {
 			rn.expired(k)
@@ -52,13 +55,13 @@ func (rn *RedisNode) noteGone(keys []string) {
 
 // noteGoneKey is noteGone of one key, on the database db of rn.m whose
 // clock the caller has just ticked (RedisDB accessors do not tick).
-func (rn *RedisNode) noteGoneKey(db *miniredis.RedisDB, k string) {
+func (rn *Node) noteGoneKey(db *miniredis.RedisDB, k string) {
 	if _, ok := rn.trackIdx[k]; ok && !db.Exists(k) {
 		rn.expired(k)
 	}
 }
 
-func (rn *RedisNode) expired(k string) {
+func (rn *Node) expired(k string) {
 	var v string
 	if i, ok := rn.trackIdx[k]; ok {
 		v = rn.tracked[i].value
@@ -68,15 +71,14 @@ func (rn *RedisNode) expired(k string) {
 }
 
 // reportExpiry traces and emits the expiry of key k, which held value v.
-func (rn *RedisNode) reportExpiry(k, v string) {
-	w := rn.w
-	w.trace2(trFault, uint64(rn.node.id), 0, "expire ", k)
-	w.emit(Event{Kind: EvExpire, Node: rn.node.name, Key: k, Value: v, Wall: rn.node.WallNow()})
+func (rn *Node) reportExpiry(k, v string) {
+	rn.traceFault(0, "expire ", k)
+	rn.w.Report(sim.Event{Kind: EvExpire, Node: rn.node.Name(), Key: k, Value: v, Wall: rn.node.WallNow()})
 }
 
 // retrack follows the keys' TTLs after a command: a key with a TTL gets a
 // probe at its deadline on the node's clock; others are forgotten.
-func (rn *RedisNode) retrack(keys []string) {
+func (rn *Node) retrack(keys []string) {
 	for _, k := range keys {
 		rn.retrackKey(nil, k, true)
 	}
@@ -85,7 +87,7 @@ func (rn *RedisNode) retrack(keys []string) {
 // retrackKey is retrack of one key; db, if not nil, is the database of
 // rn.m as the current command sees it (aging.go). If written, or if the key
 // was not tracked, it also notes the key's value.
-func (rn *RedisNode) retrackKey(db *miniredis.RedisDB, k string, written bool) {
+func (rn *Node) retrackKey(db *miniredis.RedisDB, k string, written bool) {
 	var ttl time.Duration // 0 for a missing key
 	if db != nil {
 		ttl = rn.scripts.liveTTL(db, k)
@@ -108,7 +110,7 @@ func (rn *RedisNode) retrackKey(db *miniredis.RedisDB, k string, written bool) {
 }
 
 // retrackValue is retrackKey of a key the command set to value v.
-func (rn *RedisNode) retrackValue(db *miniredis.RedisDB, k, v string) {
+func (rn *Node) retrackValue(db *miniredis.RedisDB, k, v string) {
 	if tk, _ := rn.retrackTTL(k, rn.scripts.liveTTL(db, k)); tk != nil {
 		tk.value = v
 	}
@@ -116,7 +118,7 @@ func (rn *RedisNode) retrackValue(db *miniredis.RedisDB, k, v string) {
 
 // retrackTTL follows key k whose TTL is now ttl (none if not positive), and
 // returns its trackedKey, nil if it is not tracked, and whether it is new.
-func (rn *RedisNode) retrackTTL(k string, ttl time.Duration) (*trackedKey, bool) {
+func (rn *Node) retrackTTL(k string, ttl time.Duration) (*trackedKey, bool) {
 	if ttl <= 0 {
 		rn.untrack(k)
 		return nil, false
@@ -126,29 +128,26 @@ func (rn *RedisNode) retrackTTL(k string, ttl time.Duration) (*trackedKey, bool)
 	var tk *trackedKey
 	if ok {
 		tk = rn.tracked[i]
-		if tk.idx >= 0 && tk.mono == deadline {
+		if tk.Pending() && tk.Deadline() == deadline {
 			return tk, false // TTL unchanged
 		}
-		rn.w.cancel(&tk.timer)
 	} else {
 		tk = rn.newTrackedKey(k)
-		tk.idx = -1
-		tk.target = tk
 		rn.trackIdx[k] = len(rn.tracked)
 		rn.tracked = append(rn.tracked, tk)
 	}
-	rn.w.pushLocal(rn.node, deadline, &tk.timer)
+	rn.node.SetTimer(&tk.Timer, deadline, tk.probe) // re-arms a pending one
 	return tk, !ok
 }
 
-func (rn *RedisNode) untrack(k string) {
+func (rn *Node) untrack(k string) {
 	i, ok := rn.trackIdx[k]
 	if !ok {
 		return
 	}
 	tk := rn.tracked[i]
-	rn.w.cancel(&tk.timer)
-	tk.key, tk.value = "", "" // its timer stays as it is: the node may still list it (inLocal)
+	tk.Stop()
+	tk.key, tk.value = "", "" // its Timer stays with the node, for reuse
 	rn.freeKeys = append(rn.freeKeys, tk)
 	last := len(rn.tracked) - 1
 	rn.tracked[i] = rn.tracked[last]
@@ -160,7 +159,7 @@ func (rn *RedisNode) untrack(k string) {
 
 // newTrackedKey returns a trackedKey for k, reusing an untracked one: most
 // keys of a lock workload are tracked and untracked once per acquisition.
-func (rn *RedisNode) newTrackedKey(k string) *trackedKey {
+func (rn *Node) newTrackedKey(k string) *trackedKey {
 	if n := len(rn.freeKeys); n > 0 {
 		tk := rn.freeKeys[n-1]
 		rn.freeKeys[n-1] = nil
@@ -168,11 +167,13 @@ func (rn *RedisNode) newTrackedKey(k string) *trackedKey {
 		tk.rn, tk.key = rn, k
 		return tk
 	}
-	return &trackedKey{rn: rn, key: k}
+	tk := &trackedKey{rn: rn, key: k}
+	tk.probe = tk.fire
+	return tk
 }
 
 // probe looks at a tracked key when the node's clock reaches its deadline.
-func (rn *RedisNode) probe(k string) {
+func (rn *Node) probe(k string) {
 	if rn.m == nil || rn.tryProbe(k) {
 		return
 	}
@@ -187,7 +188,7 @@ func (rn *RedisNode) probe(k string) {
 
 // rescan follows every key after a command that may touch keys it does not
 // name: tracked keys that are gone are forgotten, keys with a TTL tracked.
-func (rn *RedisNode) rescan() {
+func (rn *Node) rescan() {
 	for _, k := range rn.trackedKeys() {
 		if !rn.m.Exists(k) {
 			rn.untrack(k)
@@ -197,7 +198,7 @@ func (rn *RedisNode) rescan() {
 }
 
 // probeAll looks at every tracked key now (after a forward clock step).
-func (rn *RedisNode) probeAll() {
+func (rn *Node) probeAll() {
 	for _, k := range rn.trackedKeys() {
 		rn.probe(k)
 	}
@@ -207,8 +208,8 @@ func (rn *RedisNode) probeAll() {
 // the node's monotonic clock at which it is looked at for expiry, in
 // tracking order. It is for tests that aim commands at deadlines (the
 // zero-jitter differential test in simlock).
-func (rn *RedisNode) ExpiryDeadlines(f func(key string, mono time.Duration)) {
+func (rn *Node) ExpiryDeadlines(f func(key string, mono time.Duration)) {
 	for _, tk := range rn.tracked {
-		f(tk.key, tk.mono)
+		f(tk.key, tk.Deadline())
 	}
 }

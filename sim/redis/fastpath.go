@@ -1,4 +1,4 @@
-package sim
+package redis
 
 // Script fast path.
 //
@@ -45,7 +45,7 @@ package sim
 // effect is miniredis's own):
 //   - for every body without a registered fast path, EVAL_RO and
 //     EVALSHA_RO;
-//   - under WithInterpretedScripts or RedisNode.SetInterpretedScripts;
+//   - under WithInterpretedScripts or Node.SetInterpretedScripts;
 //   - when the number of keys is not a number or exceeds the arguments;
 //   - on a connection that ever sent MULTI, SELECT, HELLO, AUTH, RESET or a
 //     SUBSCRIBE (its scripts may be queued, run on another database, or be
@@ -69,6 +69,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/alicebob/miniredis/v2/server"
+
+	"github.com/locksim/locksim/sim"
 )
 
 // WithInterpretedScripts makes every Redis node of the World run every
@@ -76,20 +78,20 @@ import (
 // registered, and turns the direct paths of SET NX PX, GET and DEL off.
 // Replies, keyspaces and traces are the same either way; only the speed
 // differs.
-func WithInterpretedScripts() Option {
-	return func(w *World) { w.interpretScripts = true }
+func WithInterpretedScripts() sim.Option {
+	return func(w *sim.World) { registryOf(w).interpretScripts = true }
 }
 
 // SetInterpretedScripts forces (on) the interpretation of every script on
 // this node, or (off) lets the node use the fast path again unless the
 // World was made WithInterpretedScripts. It takes effect at the next
 // command; it is not a fault and is not traced.
-func (rn *RedisNode) SetInterpretedScripts(on bool) { rn.scripts.interpret = on }
+func (rn *Node) SetInterpretedScripts(on bool) { rn.scripts.interpret = on }
 
 // ScriptStats returns how many EVAL/EVALSHA commands the node ran on the
 // fast path and how many it handed to miniredis's interpreter (including
 // those answered with an error such as NOSCRIPT), since it was added.
-func (rn *RedisNode) ScriptStats() (fast, interpreted uint64) {
+func (rn *Node) ScriptStats() (fast, interpreted uint64) {
 	return rn.scripts.fast, rn.scripts.interpreted
 }
 
@@ -138,7 +140,9 @@ const maxFastPaths = 64
 // registered body is also how the trace names the script (an ID instead of
 // the body), so registering changes the trace hash, though not the
 // replies.
-func (w *World) RegisterFastPath(fp *FastPath) {
+func RegisterFastPath(w *sim.World, fp *FastPath) { registryOf(w).register(fp) }
+
+func (w *registry) register(fp *FastPath) {
 	for _, o := range w.fastPaths {
 		switch {
 		case o == fp:
@@ -160,23 +164,24 @@ func (w *World) RegisterFastPath(fp *FastPath) {
 }
 
 // WithFastPaths registers fps on the World (RegisterFastPath).
-func WithFastPaths(fps ...*FastPath) Option {
-	return func(w *World) {
+func WithFastPaths(fps ...*FastPath) sim.Option {
+	return func(sw *sim.World) {
+		w := registryOf(sw)
 		w.fastPaths = slices.Grow(w.fastPaths, len(fps))
 		w.fastBodies = slices.Grow(w.fastBodies, len(fps))
 		for _, fp := range fps {
-			w.RegisterFastPath(fp)
+			w.register(fp)
 		}
 	}
 }
 
 // FastPaths returns the fast paths registered on the World, in
 // registration order.
-func (w *World) FastPaths() []*FastPath { return append([]*FastPath(nil), w.fastPaths...) }
+func FastPaths(w *sim.World) []*FastPath { return append([]*FastPath(nil), registryOf(w).fastPaths...) }
 
 // fastPathOf returns the index of the registered fast path of an EVAL body
 // or an EVALSHA digest, -1 if there is none.
-func (w *World) fastPathOf(arg string, isSHA bool) int {
+func (w *registry) fastPathOf(arg string, isSHA bool) int {
 	if !isSHA {
 		return w.fastPathOfBody(arg) // fastpath_digest.go
 	}
@@ -255,7 +260,7 @@ func (st *scriptState) reset(m *miniredis.Miniredis) {
 // dispatch executes one command on the node's miniredis, writing its reply
 // to peer: a registered script on the fast path, anything else through
 // miniredis's Dispatch.
-func (rn *RedisNode) dispatch(peer *server.Peer, args []string) {
+func (rn *Node) dispatch(peer *server.Peer, args []string) {
 	st := &rn.scripts
 	if st.m != rn.m {
 		st.reset(rn.m)
@@ -309,16 +314,16 @@ func connStateCommand(args []string) bool {
 
 // fastEval runs an EVAL or EVALSHA of a registered script on the fast path
 // and reports whether it did; when it did not, it wrote nothing.
-func (rn *RedisNode) fastEval(peer *server.Peer, args []string, isSHA bool) bool {
+func (rn *Node) fastEval(peer *server.Peer, args []string, isSHA bool) bool {
 	st := &rn.scripts
-	if st.interpret || rn.w.interpretScripts || len(args) < 3 || peer.Resp3 || st.stateful[peer] {
+	if st.interpret || rn.reg.interpretScripts || len(args) < 3 || peer.Resp3 || st.stateful[peer] {
 		return false
 	}
-	i := rn.w.fastPathOf(args[1], isSHA)
+	i := rn.reg.fastPathOf(args[1], isSHA)
 	if i < 0 {
 		return false
 	}
-	fp := rn.w.fastPaths[i]
+	fp := rn.reg.fastPaths[i]
 	n, err := strconv.Atoi(args[2])
 	if err != nil || n < 0 || 3+n > len(args) {
 		return false
@@ -335,7 +340,7 @@ func (rn *RedisNode) fastEval(peer *server.Peer, args []string, isSHA bool) bool
 	}
 	if st.loaded&bit == 0 {
 		// an interpreted EVAL that succeeds caches its script
-		if r := st.call("SCRIPT", "LOAD", rn.w.fastBodies[i]); r.kind != '$' {
+		if r := st.call("SCRIPT", "LOAD", rn.reg.fastBodies[i]); r.kind != '$' {
 			panic(fmt.Sprintf("sim: SCRIPT LOAD of script %s: %q", fp.name, st.buf.Bytes()))
 		}
 		st.loaded |= bit
@@ -443,9 +448,9 @@ func atoi64(b []byte) (int64, bool) {
 // direct reports whether a plain command of peer may take a direct path:
 // not with the interpreter forced (the differential tests compare the two),
 // nor a handed-out miniredis, nor on a RESP3 or stateful connection.
-func (rn *RedisNode) direct(peer *server.Peer) bool {
+func (rn *Node) direct(peer *server.Peer) bool {
 	st := &rn.scripts
-	return !st.dispatch && !st.interpret && !rn.w.interpretScripts && !peer.Resp3 && !st.stateful[peer]
+	return !st.dispatch && !st.interpret && !rn.reg.interpretScripts && !peer.Resp3 && !st.stateful[peer]
 }
 
 // fastSetNX runs SET key value NX PX ms, redlock's acquire (or PX ms NX,
@@ -455,7 +460,7 @@ func (rn *RedisNode) direct(peer *server.Peer) bool {
 // not, it wrote nothing. Like the script fast path, it is off under
 // WithInterpretedScripts and SetInterpretedScripts, so that the
 // differential tests compare it with miniredis's own SET.
-func (rn *RedisNode) fastSetNX(peer *server.Peer, args []string) bool {
+func (rn *Node) fastSetNX(peer *server.Peer, args []string) bool {
 	st := &rn.scripts
 	if !rn.direct(peer) || !strings.EqualFold(args[0], "SET") {
 		return false
@@ -506,7 +511,7 @@ func setNXTTL(opts []string) (time.Duration, bool) {
 // under fastSetNX's conditions, with the replies miniredis writes; a GET of
 // a key of another type is dispatched, for miniredis's WRONGTYPE error. It
 // reports whether it did; when it did not, it wrote nothing.
-func (rn *RedisNode) fastGetDel(peer *server.Peer, args []string) bool {
+func (rn *Node) fastGetDel(peer *server.Peer, args []string) bool {
 	st := &rn.scripts
 	if !rn.direct(peer) {
 		return false

@@ -1,4 +1,4 @@
-package sim
+package redis
 
 // Fast paths known by the SHA-1 of their body only.
 //
@@ -37,7 +37,7 @@ func NewFastPathSHA1(name, sha string, run ScriptFunc) *FastPath {
 // body, -1 if there is none. A body matching none is hashed only while
 // some fast path made by digest has not seen its body, and not twice in a
 // row.
-func (w *World) fastPathOfBody(body string) int {
+func (w *registry) fastPathOfBody(body string) int {
 	for i, b := range w.fastBodies {
 		// not a map: hashing a whole body costs more than comparing it
 		// with a few, which mostly differ in length or share the

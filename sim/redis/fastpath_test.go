@@ -1,4 +1,4 @@
-package sim
+package redis
 
 import (
 	"context"
@@ -58,7 +58,7 @@ var testFastPaths = []*FastPath{
 // replyRecorder sends commands from a task and keeps each reply, or its
 // error's text, in order.
 type replyRecorder struct {
-	conn    *RedisConn
+	conn    *Conn
 	replies []any
 }
 

@@ -1,4 +1,4 @@
-package sim
+package redis
 
 import (
 	"time"
@@ -14,7 +14,7 @@ import (
 // both paths go through the database's exists, which also stamps the key's
 // LRU time; the only difference is that miniredis's count of commands
 // processed does not include them. Reads go through Dispatch when the
-// node's miniredis has been handed out (RedisNode.Miniredis), since a
+// node's miniredis has been handed out (Node.Miniredis), since a
 // caller could then require authentication or set an error hook.
 
 // exists runs EXISTS key: an integer reply, 1 or 0.

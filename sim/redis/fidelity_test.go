@@ -1,4 +1,4 @@
-package sim
+package redis
 
 import (
 	"context"
@@ -32,7 +32,7 @@ type result struct {
 
 // fidelityRun sends steps from a client to a Redis node with a fixed 1ms
 // latency, with fault run at their times, and returns the replies.
-func fidelityRun(t *testing.T, p Persistence, steps []step, faults map[time.Duration]func(w *World, rn *RedisNode)) []result {
+func fidelityRun(t *testing.T, p Persistence, steps []step, faults map[time.Duration]func(w *sim.World, rn *Node)) []result {
 	t.Helper()
 	w := NewWorld(11, WithLatency(Latency{Base: time.Millisecond}))
 	defer w.Close()
@@ -64,8 +64,8 @@ func TestBackwardStepExtendsTTL(t *testing.T) {
 		{2 * time.Second, []any{"PTTL", "k"}}, // after a 10s step back at 1s
 		{5 * time.Second, []any{"EXISTS", "k"}},
 	}
-	r := fidelityRun(t, PersistNone, steps, map[time.Duration]func(*World, *RedisNode){
-		time.Second: func(w *World, rn *RedisNode) { rn.Node().StepWall(-10 * time.Second) },
+	r := fidelityRun(t, PersistNone, steps, map[time.Duration]func(*sim.World, *Node){
+		time.Second: func(w *sim.World, rn *Node) { rn.Node().StepWall(-10 * time.Second) },
 	})
 	require.NoError(t, r[1].Err)
 	// set at 1ms (deadline 3.001s), read at 2.001s: 1s left, plus the 10s step
@@ -78,8 +78,8 @@ func TestForwardStepExpiresEarly(t *testing.T) {
 		{0, []any{"SET", "k", "v", "PX", 30000}},
 		{2 * time.Second, []any{"EXISTS", "k"}},
 	}
-	r := fidelityRun(t, PersistNone, steps, map[time.Duration]func(*World, *RedisNode){
-		time.Second: func(w *World, rn *RedisNode) { rn.Node().StepWall(40 * time.Second) },
+	r := fidelityRun(t, PersistNone, steps, map[time.Duration]func(*sim.World, *Node){
+		time.Second: func(w *sim.World, rn *Node) { rn.Node().StepWall(40 * time.Second) },
 	})
 	assert.Equal(t, int64(0), r[1].Reply)
 }
@@ -90,10 +90,10 @@ func TestBackwardStepSurvivesRestart(t *testing.T) {
 		{0, []any{"SET", "k", "v", "PX", 3000}},
 		{4 * time.Second, []any{"PTTL", "k"}},
 	}
-	r := fidelityRun(t, PersistAlways, steps, map[time.Duration]func(*World, *RedisNode){
-		time.Second:             func(w *World, rn *RedisNode) { rn.Node().StepWall(-10 * time.Second) },
-		2 * time.Second:         func(w *World, rn *RedisNode) { w.Crash(rn.Node()) },
-		2500 * time.Millisecond: func(w *World, rn *RedisNode) { w.Restart(rn.Node()) },
+	r := fidelityRun(t, PersistAlways, steps, map[time.Duration]func(*sim.World, *Node){
+		time.Second:             func(w *sim.World, rn *Node) { rn.Node().StepWall(-10 * time.Second) },
+		2 * time.Second:         func(w *sim.World, rn *Node) { w.Crash(rn.Node()) },
+		2500 * time.Millisecond: func(w *sim.World, rn *Node) { w.Restart(rn.Node()) },
 	})
 	// set at 1ms (deadline 3.001s), read at 4.001s, 10s later by the step
 	assert.Equal(t, int64(9000), r[1].Reply)
@@ -186,7 +186,7 @@ func TestScriptErrorsInRedisForm(t *testing.T) {
 	for i, w := range want {
 		assert.EqualError(t, r[2+i].Err, w, "step %d", 2+i)
 	}
-	var re RedisError
+	var re Error
 	require.ErrorAs(t, r[3].Err, &re)
 }
 
@@ -197,10 +197,10 @@ func TestCrashedNodeRefusesPausedIsSilent(t *testing.T) {
 		{time.Second, []any{"GET", "k"}},
 		{3 * time.Second, []any{"GET", "k"}},
 	}
-	r := fidelityRun(t, PersistNone, steps, map[time.Duration]func(*World, *RedisNode){
-		500 * time.Millisecond:  func(w *World, rn *RedisNode) { w.Crash(rn.Node()) },
-		2000 * time.Millisecond: func(w *World, rn *RedisNode) { w.Restart(rn.Node()) },
-		2500 * time.Millisecond: func(w *World, rn *RedisNode) { w.Pause(rn.Node(), 2*time.Second) },
+	r := fidelityRun(t, PersistNone, steps, map[time.Duration]func(*sim.World, *Node){
+		500 * time.Millisecond:  func(w *sim.World, rn *Node) { w.Crash(rn.Node()) },
+		2000 * time.Millisecond: func(w *sim.World, rn *Node) { w.Restart(rn.Node()) },
+		2500 * time.Millisecond: func(w *sim.World, rn *Node) { w.Pause(rn.Node(), 2*time.Second) },
 	})
 	require.ErrorIs(t, r[0].Err, syscall.ECONNREFUSED)
 	assert.Equal(t, "dial tcp: connect: connection refused", r[0].Err.Error())

@@ -1,4 +1,4 @@
-package sim
+package redis
 
 import (
 	"bufio"
@@ -263,7 +263,7 @@ func plainDispatch(m *miniredis.Miniredis, body func(dispatch func(args []string
 // the script fast path (fastpath.go), about a hundred times cheaper than
 // the interpreter: the node's miniredis and script state are set aside
 // meanwhile and put back unchanged.
-func (rn *RedisNode) nodeDispatch(m *miniredis.Miniredis, body func(dispatch func(args []string))) {
+func (rn *Node) nodeDispatch(m *miniredis.Miniredis, body func(dispatch func(args []string))) {
 	savedM, savedScripts := rn.m, rn.scripts
 	rn.m, rn.scripts = m, scriptState{}
 	defer func() { rn.m, rn.scripts = savedM, savedScripts }()
@@ -275,6 +275,6 @@ func (rn *RedisNode) nodeDispatch(m *miniredis.Miniredis, body func(dispatch fun
 // a crash is now or later, so the entries older than EverysecWindow are in
 // all of them. The scratch miniredis's seed is fixed: drawing it from the
 // world would change the run.
-func (rn *RedisNode) compactLog() {
-	rn.log.compact(rn.w.now-EverysecWindow, 0, rn.nodeDispatch)
+func (rn *Node) compactLog() {
+	rn.log.compact(rn.w.Elapsed()-EverysecWindow, 0, rn.nodeDispatch)
 }

@@ -1,4 +1,4 @@
-package sim
+package redis
 
 import (
 	"context"
@@ -64,7 +64,7 @@ func drawLogOps(t *rapid.T) []logOp {
 
 // runLogOps runs ops against a Redis node of a new world and returns it
 // (to be closed); compaction is off unless compact.
-func runLogOps(seed uint64, ops []logOp, compact bool) (*World, *RedisNode) {
+func runLogOps(seed uint64, ops []logOp, compact bool) (*sim.World, *Node) {
 	w := NewWorld(seed)
 	rn := w.AddRedisNode("r", PersistAlways)
 	rn.log.noCompact = !compact

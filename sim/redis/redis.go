@@ -1,4 +1,4 @@
-package sim
+package redis
 
 import (
 	"bufio"
@@ -10,15 +10,18 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/alicebob/miniredis/v2/server"
+
+	"github.com/locksim/locksim/sim"
 )
 
-// RedisNode is a node running one in-process miniredis. Commands run
+// Node is a node running one in-process miniredis. Commands run
 // atomically when they arrive, against the node's wall clock: before each
 // command the miniredis clock is set to it (ClockTTL), so a forward step of
 // the node's wall clock expires keys early, as in real Redis.
-type RedisNode struct {
-	w       *World
-	node    *Node
+type Node struct {
+	w       *sim.World
+	node    *sim.Node
+	reg     *registry // the World's (registry.go)
 	persist Persistence
 	m       *miniredis.Miniredis // nil while crashed
 	buf     bytes.Buffer
@@ -41,53 +44,54 @@ type RedisNode struct {
 	scripts  scriptState        // script fast path (fastpath.go)
 }
 
-// RedisCommand is one command executed by a Redis node, as reported to the
+// Command is one command executed by a Redis node, as reported to the
 // functions registered with OnRedisCommand.
-type RedisCommand struct {
+type Command struct {
 	At    time.Duration // true elapsed time of execution
 	Wall  time.Time     // the Redis node's wall clock
-	Node  *RedisNode
-	From  *Node // the client node that sent it
+	Node  *Node
+	From  *sim.Node // the client node that sent it
 	Args  []string
 	Reply any   // go-redis shape; nil with Err for nil and error replies
-	Err   error // redis.Nil (go-redis's, locks.ErrNil), a RedisError, or nil
+	Err   error // redis.Nil (go-redis's, locks.ErrNil), a Error, or nil
 }
 
-// OnRedisCommand registers f to be called after every command a Redis node
-// executes (its reply may still be lost on the way back). f runs on the
+// OnCommand registers f to be called after every command a Redis node of
+// w executes (its reply may still be lost on the way back). f runs on the
 // scheduler and must not block.
-func (w *World) OnRedisCommand(f func(RedisCommand)) {
-	w.redisHooks = append(w.redisHooks, f)
+func OnCommand(w *sim.World, f func(Command)) {
+	r := registryOf(w)
+	r.hooks = append(r.hooks, f)
 }
 
-// AddRedisNode adds a Redis node with persistence mode p.
-func (w *World) AddRedisNode(name string, p Persistence) *RedisNode {
-	n := w.AddNode(name)
-	rn := &RedisNode{w: w, node: n, persist: p, trackIdx: map[string]int{}, info: map[string]cmdInfo{}}
-	n.redis = rn
+// AddNode adds a Redis node called name to w, with persistence mode p: a
+// server node (sim.World.AddServer) running this model.
+func AddNode(w *sim.World, name string, p Persistence) *Node {
+	rn := &Node{w: w, reg: registryOf(w), persist: p, trackIdx: map[string]int{}, info: map[string]cmdInfo{}}
+	rn.node = w.AddServer(name, (*model)(rn))
 	rn.start(writeLog{})
 	return rn
 }
 
 // Node returns the Redis node's Node, for faults and clocks.
-func (rn *RedisNode) Node() *Node { return rn.node }
+func (rn *Node) Node() *sim.Node { return rn.node }
 
 // Name returns the node's name.
-func (rn *RedisNode) Name() string { return rn.node.name }
+func (rn *Node) Name() string { return rn.node.Name() }
 
 // Persistence returns the node's persistence mode.
-func (rn *RedisNode) Persistence() Persistence { return rn.persist }
+func (rn *Node) Persistence() Persistence { return rn.persist }
 
 // SetPersistence sets what the node keeps on its next restarts. Every
 // write is logged whatever the mode, so the mode in force at the restart
 // decides.
-func (rn *RedisNode) SetPersistence(p Persistence) {
+func (rn *Node) SetPersistence(p Persistence) {
 	rn.persist = p
-	rn.w.trace(trFault, uint64(rn.node.id), uint64(p), "persistence")
+	rn.w.Trace(sim.TraceFault, uint64(rn.node.ID()), uint64(p), "persistence")
 }
 
 // Commands returns how many commands the node executed.
-func (rn *RedisNode) Commands() uint64 { return rn.commands }
+func (rn *Node) Commands() uint64 { return rn.commands }
 
 // Miniredis returns the node's miniredis, nil while the node is down. Its
 // clock is the node's wall clock as of the last access; call Sync first to
@@ -97,14 +101,14 @@ func (rn *RedisNode) Commands() uint64 { return rn.commands }
 // miniredis's Dispatch too, so that whatever the caller configures on the
 // miniredis (authentication, error hooks) applies to them. Its pre-hook
 // holds the node's Redis 7 replies (redishook.go): SetError replaces it.
-func (rn *RedisNode) Miniredis() *miniredis.Miniredis {
+func (rn *Node) Miniredis() *miniredis.Miniredis {
 	rn.scripts.dispatch = true
 	return rn.m
 }
 
 // Sync sets the miniredis clock to the node's wall clock now (expiring what
 // is due) and reports expiries.
-func (rn *RedisNode) Sync() {
+func (rn *Node) Sync() {
 	if rn.m == nil {
 		return
 	}
@@ -113,7 +117,7 @@ func (rn *RedisNode) Sync() {
 }
 
 // Get returns the string value of key now, and whether it exists.
-func (rn *RedisNode) Get(key string) (string, bool) {
+func (rn *Node) Get(key string) (string, bool) {
 	if rn.m == nil {
 		return "", false
 	}
@@ -125,7 +129,7 @@ func (rn *RedisNode) Get(key string) (string, bool) {
 // readKey prepares a read of key now, from outside a command: it returns
 // database 0 unaged (aging.go) or, if the key may have expired unseen,
 // aged by a tick, and the pending ageing; an expiry of key is reported.
-func (rn *RedisNode) readKey(key string) (*miniredis.RedisDB, time.Duration) {
+func (rn *Node) readKey(key string) (*miniredis.RedisDB, time.Duration) {
 	_, db, pending, ok := rn.unaged([]string{key})
 	if !ok {
 		rn.syncClock() // expires what is due now
@@ -137,7 +141,7 @@ func (rn *RedisNode) readKey(key string) (*miniredis.RedisDB, time.Duration) {
 
 // PTTL returns the remaining time to live of key now, as Redis's PTTL does:
 // -2 if it does not exist (or the node is down), -1 if it has no TTL.
-func (rn *RedisNode) PTTL(key string) time.Duration {
+func (rn *Node) PTTL(key string) time.Duration {
 	if rn.m == nil {
 		return -2
 	}
@@ -152,7 +156,7 @@ func (rn *RedisNode) PTTL(key string) time.Duration {
 }
 
 // Keys returns the keys of the node now, sorted.
-func (rn *RedisNode) Keys() []string {
+func (rn *Node) Keys() []string {
 	if rn.m == nil {
 		return nil
 	}
@@ -179,9 +183,9 @@ func newMiniredis(wall time.Time, seed int) *miniredis.Miniredis {
 
 // start makes a fresh miniredis and replays log into it: its snapshot,
 // then its tail.
-func (rn *RedisNode) start(log writeLog) {
+func (rn *Node) start(log writeLog) {
 	first := rn.wall()
-	seed := int(rn.w.nodeStream(rn.node).Int64())
+	seed := int(rn.node.Rand().Int64())
 	if log.snap != nil {
 		rn.m = log.snap.restore(seed)
 		first = log.snap.wall
@@ -210,11 +214,11 @@ type crashKey struct {
 	deadline   time.Time
 }
 
-func (rn *RedisNode) crash(host bool) {
-	rn.crashAt = rn.w.now
+func (rn *Node) crash(host bool) {
+	rn.crashAt = rn.w.Elapsed()
 	rn.hostCrash = host
 	if host {
-		rn.fsyncPhase = time.Duration(rn.w.nodeStream(rn.node).Int64N(int64(EverysecWindow)))
+		rn.fsyncPhase = time.Duration(rn.node.Rand().Int64N(int64(EverysecWindow)))
 	}
 	rn.syncClock()
 	rn.keysAtCrash = rn.keysAtCrash[:0]
@@ -227,7 +231,7 @@ func (rn *RedisNode) crash(host bool) {
 		rn.keysAtCrash = append(rn.keysAtCrash, ck)
 	}
 	for _, tk := range rn.tracked {
-		rn.w.cancel(&tk.timer)
+		tk.Stop() // the kernel stopped it already: a crash cancels a node's timers
 	}
 	rn.tracked = nil
 	clear(rn.trackIdx)
@@ -235,12 +239,12 @@ func (rn *RedisNode) crash(host bool) {
 	rn.aging.forget()
 }
 
-func (rn *RedisNode) restart() {
+func (rn *Node) restart() {
 	log := rn.persist.surviving(&rn.log, rn.crashAt, rn.hostCrash, rn.fsyncPhase)
 	rn.start(log)
 	w := rn.w
-	w.trace(trFault, uint64(rn.node.id), uint64(log.Len()), "redis replay")
-	w.emit(Event{Kind: EvRedisRestored, Node: rn.node.name, N: log.Len(), Wall: rn.node.WallNow()})
+	w.Trace(sim.TraceFault, uint64(rn.node.ID()), uint64(log.Len()), "redis replay")
+	w.Report(sim.Event{Kind: EvRestored, Node: rn.node.Name(), N: log.Len(), Wall: rn.node.WallNow()})
 	for _, ck := range rn.keysAtCrash {
 		if rn.m.Exists(ck.key) {
 			continue
@@ -249,8 +253,8 @@ func (rn *RedisNode) restart() {
 			rn.reportExpiry(ck.key, ck.value) // it would be gone anyway
 			continue
 		}
-		w.trace(trFault, uint64(rn.node.id), 0, "key lost "+ck.key)
-		w.emit(Event{Kind: EvKeyLost, Node: rn.node.name, Key: ck.key, Value: ck.value, Wall: rn.node.WallNow()})
+		rn.traceFault(0, "key lost ", ck.key)
+		w.Report(sim.Event{Kind: EvKeyLost, Node: rn.node.Name(), Key: ck.key, Value: ck.value, Wall: rn.node.WallNow()})
 	}
 	rn.keysAtCrash = rn.keysAtCrash[:0]
 	rn.retrack(rn.m.Keys())
@@ -261,15 +265,15 @@ func (rn *RedisNode) restart() {
 // (aging.go). When the clock went back, it first ages TTLs to the latest
 // time seen and extends them by the step (redisclock.go), then logs that
 // time and the new one, for replays.
-func (rn *RedisNode) syncClock() time.Time {
+func (rn *Node) syncClock() time.Time {
 	wall := rn.wall()
 	if wall.Before(rn.lastSeen) {
 		// the clock went back: log the latest time seen and the new
 		// baseline, so that a replay extends TTLs exactly as this run did.
 		if rn.lastSeen.After(rn.lastLogged) {
-			rn.log.addTick(rn.lastSeen, rn.w.now)
+			rn.log.addTick(rn.lastSeen, rn.w.Elapsed())
 		}
-		rn.log.addTick(wall, rn.w.now)
+		rn.log.addTick(wall, rn.w.Elapsed())
 		rn.lastLogged = wall
 	}
 	// a command may have left the TTLs unaged since an earlier instant
@@ -281,7 +285,7 @@ func (rn *RedisNode) syncClock() time.Time {
 }
 
 // exec runs one command now and returns its reply.
-func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, error) {
+func (rn *Node) exec(peer *server.Peer, from *sim.Node, args []string) (any, error) {
 	w := rn.w
 	ci := rn.cmdInfo(args[0])
 	keys := commandKeys(ci.keys, args)
@@ -310,13 +314,13 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 	rn.biasAfter(peer, db, ci, keys, st.interpreted != interpreted)
 	peer.Flush()
 	val, err := parseReply(rn.buf.Bytes())
-	if re, ok := err.(RedisError); ok && ci.keys == keysEval {
+	if re, ok := err.(Error); ok && ci.keys == keysEval {
 		err = rn.scriptError(args, string(re)) // scripterr.go
 	}
 	rn.commands++
-	w.stats.RedisCommands++
+	now := w.Elapsed()
 	if !ci.readOnly {
-		rn.log.add(args, wall, w.now)
+		rn.log.add(args, wall, now)
 		rn.lastLogged = wall
 	}
 	for _, k := range keys {
@@ -330,10 +334,10 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 	if ci.rescan {
 		rn.rescan()
 	}
-	w.traceRedis(rn.node.id, args, val, err)
-	if len(w.redisHooks) > 0 {
-		c := RedisCommand{At: w.now, Wall: wall, Node: rn, From: from, Args: args, Reply: val, Err: err}
-		for _, f := range w.redisHooks {
+	rn.traceCommand(args, val, err)
+	if hooks := rn.reg.hooks; len(hooks) > 0 {
+		c := Command{At: now, Wall: wall, Node: rn, From: from, Args: args, Reply: val, Err: err}
+		for _, f := range hooks {
 			f(c)
 		}
 	}
@@ -343,37 +347,49 @@ func (rn *RedisNode) exec(peer *server.Peer, from *Node, args []string) (any, er
 	return val, err
 }
 
-func (w *World) traceRedis(node int, args []string, val any, err error) {
-	t := &w.tr
-	t.n++
-	t.u64(uint64(trRedis))
-	t.u64(uint64(w.now))
-	t.u64(uint64(node))
+// traceCommand adds the command and its reply to the run's trace, as a
+// sim.TraceServer entry of the node: each argument (the body of an EVAL of
+// a registered script as its ID, see traceScriptID), then the reply.
+func (rn *Node) traceCommand(args []string, val any, err error) {
+	node := rn.node.ID()
+	t := rn.w.TraceEntry(sim.TraceServer, uint64(node))
 	for i, a := range args {
 		if i == 1 && len(a) > 64 {
-			if id, ok := w.traceScriptID(args[0], a); ok {
-				t.u64(id) // a registered script: its ID, not its body
+			if id, ok := rn.reg.traceScriptID(args[0], a); ok {
+				t.Uint64(id) // a registered script: its ID, not its body
 				continue
 			}
 		}
-		t.str(a)
+		t.String(a)
 	}
 	switch v := val.(type) {
 	case string:
 		if err == nil {
-			t.str(v) // replyString(v, nil), without building it
+			t.String(v) // replyString(v, nil), without building it
 			break
 		}
-		t.str2("!", err.Error())
+		t.String2("!", err.Error())
 	default:
 		if err != nil {
-			t.str2("!", err.Error()) // replyString's error form
+			t.String2("!", err.Error()) // replyString's error form
 			break
 		}
-		t.str(replyString(val, err))
+		t.String(replyString(val, err))
 	}
-	if t.text != nil {
-		fmt.Fprintf(t.text, "%s redis %d %q -> %s\n", w.now, node, args, replyString(val, err))
+	if text := t.Text(); text != nil {
+		fmt.Fprintf(text, "%s redis %d %q -> %s\n", rn.w.Elapsed(), node, args, replyString(val, err))
+	}
+}
+
+// traceFault adds a sim.TraceFault entry of the node with the number b and
+// the string prefix+s, as the kernel traces a fault.
+func (rn *Node) traceFault(b uint64, prefix, s string) {
+	node := rn.node.ID()
+	t := rn.w.TraceEntry(sim.TraceFault, uint64(node))
+	t.Uint64(b)
+	t.String2(prefix, s)
+	if text := t.Text(); text != nil {
+		fmt.Fprintf(text, "%s fault %d %d %s%s\n", rn.w.Elapsed(), node, b, prefix, s)
 	}
 }
 
@@ -382,12 +398,12 @@ func (w *World) traceRedis(node int, args []string, val any, err error) {
 // of its SHA-1, found without hashing the body unless a fast path made by
 // digest has not seen its body yet (fastpath_digest.go). The ID depends on
 // the body alone, never on whether the fast path runs or has learnt it.
-func (w *World) traceScriptID(cmd, body string) (uint64, bool) {
+func (r *registry) traceScriptID(cmd, body string) (uint64, bool) {
 	if len(cmd) != 4 || !strings.EqualFold(cmd, "EVAL") {
 		return 0, false
 	}
-	if i := w.fastPathOfBody(body); i >= 0 {
-		return w.fastPaths[i].id, true
+	if i := r.fastPathOfBody(body); i >= 0 {
+		return r.fastPaths[i].id, true
 	}
 	return 0, false
 }

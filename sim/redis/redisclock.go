@@ -1,4 +1,4 @@
-package sim
+package redis
 
 import (
 	"time"
@@ -47,7 +47,7 @@ const deadlineBias = time.Nanosecond
 func redisWall(t time.Time) time.Time { return t.Truncate(time.Millisecond) }
 
 // wall returns the node's Redis clock now.
-func (rn *RedisNode) wall() time.Time { return redisWall(rn.node.WallNow()) }
+func (rn *Node) wall() time.Time { return redisWall(rn.node.WallNow()) }
 
 // unbiased reports whether a stored TTL is a fresh one, written by a
 // command without the bias.
@@ -98,7 +98,7 @@ func setRedisClock(m *miniredis.Miniredis, prev, wall time.Time) {
 // expiresIn returns how long after now on the node's clocks a key whose
 // live stored TTL is ttl stops existing: once the Redis clock has passed
 // its deadline by a millisecond.
-func (rn *RedisNode) expiresIn(ttl time.Duration) time.Duration {
+func (rn *Node) expiresIn(ttl time.Duration) time.Duration {
 	w := rn.node.WallNow()
 	return ttl - deadlineBias + time.Millisecond - w.Sub(redisWall(w))
 }
@@ -108,7 +108,7 @@ func (rn *RedisNode) expiresIn(ttl time.Duration) time.Duration {
 // it), or every TTL after a command that may touch keys it does not name or
 // another database (a script the interpreter ran, a transaction, a
 // connection that selected a database).
-func (rn *RedisNode) biasAfter(peer *server.Peer, db *miniredis.RedisDB, ci cmdInfo, keys []string, interpreted bool) {
+func (rn *Node) biasAfter(peer *server.Peer, db *miniredis.RedisDB, ci cmdInfo, keys []string, interpreted bool) {
 	switch {
 	case ci.readOnly:
 	case ci.rescan || interpreted || rn.scripts.stateful[peer]:
@@ -120,7 +120,7 @@ func (rn *RedisNode) biasAfter(peer *server.Peer, db *miniredis.RedisDB, ci cmdI
 
 // replayDispatch runs one logged command in a replay, as exec ran it: the
 // script fast path (fastpath.go), then the bias of the TTLs it wrote.
-func (rn *RedisNode) replayDispatch(peer *server.Peer, args []string) {
+func (rn *Node) replayDispatch(peer *server.Peer, args []string) {
 	st := &rn.scripts
 	interpreted := st.interpreted
 	rn.dispatch(peer, args)

@@ -1,4 +1,4 @@
-package sim
+package redis
 
 import (
 	"strconv"
@@ -23,7 +23,7 @@ const (
 	keysPairs
 )
 
-func (rn *RedisNode) cmdInfo(name string) cmdInfo {
+func (rn *Node) cmdInfo(name string) cmdInfo {
 	if ci, ok := rn.info[name]; ok {
 		return ci
 	}

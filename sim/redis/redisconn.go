@@ -1,41 +1,36 @@
-package sim
+package redis
 
 import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"syscall"
+	"time"
 
 	"github.com/alicebob/miniredis/v2/server"
+
+	"github.com/locksim/locksim/sim"
 )
 
-// RedisConn is a client connection from a node to a Redis node. It has the
+// Conn is a client connection from a node to a Redis node. It has the
 // methods of package locks' Conn and StringConn (Do and DoStrings, replies
 // shaped as go-redis shapes them, the nil reply as go-redis's redis.Nil),
-// so lock code takes it as it is.
-type RedisConn struct {
-	rn      *RedisNode
-	from    *Node
-	peer    *server.Peer
-	peerInc uint64
-	spare   *redisCall // a finished call, for the next command
+// so lock code takes it as it is. Commands travel as requests of a
+// sim.Conn: over the simulated network, refused while the node is down.
+type Conn struct {
+	rn *Node
+	c  *sim.Conn
 }
 
 // Conn returns a connection from node from to the Redis node: each Do sends
 // the command over the simulated network and waits for the reply. It must be
 // used by tasks of from.
-func (rn *RedisNode) Conn(from *Node) *RedisConn {
-	return &RedisConn{rn: rn, from: from}
+func (rn *Node) Conn(from *sim.Node) *Conn {
+	return &Conn{rn: rn, c: rn.w.Connect(from, rn.node)}
 }
-
-// Conn returns a connection from node from to the Redis node rn.
-func (w *World) Conn(from *Node, rn *RedisNode) *RedisConn { return rn.Conn(from) }
 
 // Do sends one command and returns its reply as go-redis shapes it. After a
 // context error, the command may or may not have been executed.
-func (c *RedisConn) Do(ctx context.Context, args ...any) (any, error) {
+func (c *Conn) Do(ctx context.Context, args ...any) (any, error) {
 	sargs := make([]string, len(args))
 	for i, a := range args {
 		sargs[i] = argString(a)
@@ -45,106 +40,81 @@ func (c *RedisConn) Do(ctx context.Context, args ...any) (any, error) {
 
 // DoStrings is Do for string arguments (locks.StringConn). The node keeps
 // args (its write log): the caller must not modify them afterwards.
-func (c *RedisConn) DoStrings(ctx context.Context, args ...string) (any, error) {
-	w := c.rn.w
-	t := w.enter()
-	if t.node != c.from {
-		panic(fmt.Sprintf("sim: connection of node %s used by task %s of node %s", c.from.name, t.name, t.node.name))
-	}
-	w.seamAt(t, SeamDoSent)
+func (c *Conn) DoStrings(ctx context.Context, args ...string) (any, error) {
 	if len(args) == 0 {
 		return nil, fmt.Errorf("redis command: %w", errNoArgs)
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	r := c.spare
-	if r != nil {
-		c.spare = nil
-	} else {
-		r = new(redisCall)
-	}
-	*r = redisCall{c: c, t: t, gen: t.prepare(), args: args}
-	w.sendMsg(c.from, c.rn.node, r, &r.msg)
-	if t.wait(ctx) != wakeReply {
-		return nil, ctx.Err() // bare, as go-redis returns it; r may still be in flight
-	}
-	w.seamAt(t, SeamDoReplied)
-	// The reply was delivered: nothing refers to r any more (a message
-	// travels once), so the connection's next command may reuse it.
-	val, err := r.val, r.err
-	*r = redisCall{}
-	c.spare = r
-	return val, err
+	return c.c.Call(ctx, args)
 }
 
-// redisCall is one command: the request, then the reply, travel as
-// messages; the command runs on the request's arrival.
-type redisCall struct {
-	c       *RedisConn
-	t       *task
-	gen     uint64
-	args    []string
-	val     any
-	err     error
-	replied bool
-	done    func(any, error) // Submit's reply callback; t is nil then
-	msg     message          // the request, then the reply
-}
-
-func (r *redisCall) receive() {
-	c := r.c
-	rn := c.rn
-	if !r.replied {
-		if c.peer == nil || c.peerInc != rn.node.incarnation {
-			c.peer = server.NewPeer(bufio.NewWriter(&rn.buf))
-			c.peerInc = rn.node.incarnation
-		}
-		r.val, r.err = rn.exec(c.peer, c.from, r.args)
-		r.replied = true
-		rn.w.sendMsg(rn.node, c.from, r, &r.msg)
+// Submit sends one command over the simulated network from the
+// connection's node to the Redis node, without a task: the command runs on
+// its arrival, and reply is called with its reply when that comes back (on
+// the World's goroutine). Latency, loss, partitions, pauses and crashes
+// apply as to Do; a lost request or reply means reply is never called. The
+// connection keeps its server-side state (MULTI, the selected database)
+// across commands, as a real connection does. Call it from outside the
+// tasks (an idle hook's Deliver, see sim.IdleHook): it is how foreign code
+// reaches a Redis node.
+func (c *Conn) Submit(args []string, reply func(v any, err error)) {
+	if len(args) == 0 {
+		reply(nil, Error("ERR empty command"))
 		return
 	}
-	r.deliver()
+	c.c.Submit(args, reply)
 }
 
-// deliver hands the reply to whoever waits for it: Submit's callback, or
-// the task blocked in Do.
-func (r *redisCall) deliver() {
-	if r.done != nil {
-		r.done(r.val, r.err)
-		return
+// model is a Node as the kernel sees it: its sim.Server.
+type model Node
+
+// Serve runs one command on its arrival: the request's body is its
+// arguments, the connection's server state its miniredis peer (MULTI, the
+// selected database), made afresh after a crash.
+func (s *model) Serve(r *sim.Request) {
+	rn := (*Node)(s)
+	c := r.Conn()
+	peer, _ := c.ServerState().(*server.Peer)
+	if peer == nil {
+		peer = server.NewPeer(bufio.NewWriter(&rn.buf))
+		c.SetServerState(peer)
 	}
-	r.c.rn.w.wake(r.t, r.gen, wakeReply)
+	val, err := rn.exec(peer, r.From(), r.Body().([]string))
+	r.Reply(val, err)
 }
 
-// refuse answers a request that reached its Redis node down, or restarted
-// since it was sent (its connection died with the old process): the host
-// refuses the connection, and the client gets ErrConnRefused as soon as
-// the request arrives, one network latency after it sent it. The command
-// did not run.
-func (r *redisCall) refuse() {
-	r.val, r.err = nil, ErrConnRefused
-	r.replied = true
-	r.deliver()
-}
+func (s *model) Message(*sim.Node, any) {}
 
-// refusable reports whether the message is a request (a reply to a crashed
-// client is lost).
-func (r *redisCall) refusable() bool { return !r.replied }
+func (s *model) Crashed(host bool) { (*Node)(s).crash(host) }
+
+func (s *model) Restarted() { (*Node)(s).restart() }
+
+func (s *model) Paused() {}
+
+func (s *model) Resumed() {}
+
+// WallStepping ages TTLs up to the step, then (WallStepped) from the new
+// reading: a forward step expires what it passes, a backward one extends
+// every TTL by the step (redisclock.go).
+func (s *model) WallStepping(time.Duration) { (*Node)(s).syncClock() }
+
+func (s *model) WallStepped(d time.Duration) {
+	rn := (*Node)(s)
+	rn.syncClock()
+	if d != 0 {
+		rn.probeAll() // expired, or their deadlines moved on the monotonic clock
+	}
+}
 
 // ErrConnRefused is the error of a command sent to a crashed Redis node, as
 // go-redis reports a refused connection: errors.Is(err,
-// syscall.ECONNREFUSED) holds. The command did not run.
-var ErrConnRefused error = &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+// syscall.ECONNREFUSED) holds. The command did not run. It is the kernel's
+// (sim.ErrConnRefused).
+var ErrConnRefused = sim.ErrConnRefused
 
 var errNoArgs = fmt.Errorf("no arguments")
 
 // Node returns the Redis node the connection goes to.
-func (c *RedisConn) Node() *RedisNode { return c.rn }
+func (c *Conn) Node() *Node { return c.rn }
 
 // From returns the node the connection comes from.
-func (c *RedisConn) From() *Node { return c.from }
+func (c *Conn) From() *sim.Node { return c.c.From() }

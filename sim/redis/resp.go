@@ -1,4 +1,4 @@
-package sim
+package redis
 
 import (
 	"bytes"
@@ -10,14 +10,14 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// RedisError is an error reply of a Redis node; its text is the reply's.
-// Like go-redis's errors it has a RedisError method.
-type RedisError string
+// Error is an error reply of a Redis node; its text is the reply's.
+// Like go-redis's errors it has a Error method.
+type Error string
 
-func (e RedisError) Error() string { return string(e) }
+func (e Error) Error() string { return string(e) }
 
-// RedisError marks e as a Redis error reply (go-redis's redis.Error).
-func (RedisError) RedisError() {}
+// Error marks e as a Redis error reply (go-redis's redis.Error).
+func (Error) RedisError() {}
 
 var errBadReply = errors.New("malformed reply")
 
@@ -41,7 +41,7 @@ func parseReply(b []byte) (any, error) {
 	switch v := v.(type) {
 	case nil:
 		return nil, errNil
-	case RedisError:
+	case Error:
 		return nil, v
 	}
 	return v, nil
@@ -57,7 +57,7 @@ func parseValue(b []byte) (any, []byte, error) {
 	case '+':
 		return string(line), rest, nil
 	case '-':
-		return RedisError(line), rest, nil
+		return Error(line), rest, nil
 	case ':':
 		n, err := strconv.ParseInt(string(line), 10, 64)
 		if err != nil {
@@ -160,7 +160,7 @@ func replyString(v any, err error) string {
 			b = append(b, replyString(x, nil)...)
 		}
 		return string(append(b, ']'))
-	case RedisError:
+	case Error:
 		return "!" + string(v)
 	}
 	return fmt.Sprint(v)

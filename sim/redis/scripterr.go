@@ -1,4 +1,4 @@
-package sim
+package redis
 
 import (
 	"crypto/sha1"
@@ -83,10 +83,10 @@ func hasErrorCode(s string) bool {
 // EVAL or EVALSHA) as Redis 7 gives it. Redis caches a script that
 // compiled before it runs it, so an EVAL that failed while running leaves
 // its script cached, where miniredis does not: the node loads it.
-func (rn *RedisNode) scriptError(args []string, msg string) error {
+func (rn *Node) scriptError(args []string, msg string) error {
 	text := scriptErrorText(args[0], args[1], msg)
 	if text != msg && strings.HasPrefix(strings.ToUpper(args[0]), "EVAL") && !strings.HasPrefix(strings.ToUpper(args[0]), "EVALSHA") {
 		rn.scripts.call("SCRIPT", "LOAD", args[1])
 	}
-	return RedisError(text)
+	return Error(text)
 }

@@ -1,10 +1,12 @@
-package sim
+package redis
 
 import (
 	"encoding/binary"
 	"slices"
 	"time"
 	"unsafe"
+
+	"github.com/locksim/locksim/sim"
 )
 
 // writeLog is a Redis node's write log, from which a restart replays what
@@ -15,7 +17,7 @@ import (
 //
 // A log often holds hundreds of thousands of entries. It holds no
 // pointers to them (arguments are copied into byte chunks, wall clocks kept
-// as offsets from Epoch), so the garbage collector never scans it, and it
+// as offsets from sim.Epoch), so the garbage collector never scans it, and it
 // grows by chunks, so growth never copies what it holds: it used to be a
 // slice of logged argument slices, which the collector scanned at each
 // cycle and growth copied again and again, about a fifth of a simulated
@@ -52,7 +54,7 @@ const (
 
 // logRec is one entry of a writeLog.
 type logRec struct {
-	wall       time.Duration // the node's wall clock, less Epoch
+	wall       time.Duration // the node's wall clock, less sim.Epoch
 	at         time.Duration // true time it ran (and was acknowledged)
 	chunk      int32         // its arguments: arena[chunk][start:end], as the number of
 	start, end int32         // arguments then each one's length and bytes, in uvarints
@@ -93,12 +95,12 @@ func (l *writeLog) add(args []string, wall time.Time, at time.Duration) {
 		b = append(b, a...)
 	}
 	l.arena[last] = b
-	l.push(logRec{wall: wall.Sub(Epoch), at: at, chunk: int32(last), start: int32(start), end: int32(len(b))})
+	l.push(logRec{wall: wall.Sub(sim.Epoch), at: at, chunk: int32(last), start: int32(start), end: int32(len(b))})
 }
 
 // addTick appends a mark of the wall clock wall, at true time at.
 func (l *writeLog) addTick(wall time.Time, at time.Duration) {
-	l.push(logRec{wall: wall.Sub(Epoch), at: at, tick: true})
+	l.push(logRec{wall: wall.Sub(sim.Epoch), at: at, tick: true})
 }
 
 func (l *writeLog) push(r logRec) {
@@ -126,7 +128,7 @@ func (l *writeLog) at(i int) time.Duration { return l.rec(i).at }
 // entry decodes entry i of the tail; its arguments are fresh strings.
 func (l *writeLog) entry(i int) logEntry {
 	r := l.rec(i)
-	e := logEntry{wall: Epoch.Add(r.wall), at: r.at, tick: r.tick}
+	e := logEntry{wall: sim.Epoch.Add(r.wall), at: r.at, tick: r.tick}
 	if r.tick {
 		return e
 	}
@@ -220,4 +222,4 @@ func (l *writeLog) bytes() int64 {
 
 // LogBytes estimates the memory the node's write log holds, for a run's
 // resource budget.
-func (rn *RedisNode) LogBytes() int64 { return rn.log.bytes() }
+func (rn *Node) LogBytes() int64 { return rn.log.bytes() }
