@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"github.com/locksim/locksim/sim"
 	"testing"
 	"time"
 
@@ -15,15 +16,15 @@ import (
 // gone, as the interpreter, which ticks, does; and Get and PTTL, which read
 // unaged too, must agree.
 func TestUnagedCommandsSeeExpiredHashFields(t *testing.T) {
-	run := func(opts ...Option) ([]any, string, time.Duration) {
-		w := NewWorld(3, opts...)
+	run := func(opts ...sim.Option) ([]any, string, time.Duration) {
+		w := sim.NewWorld(3, opts...)
 		defer w.Close()
-		rn := w.AddRedisNode("r", PersistNone)
+		rn := AddNode(w, "r", PersistNone)
 		c := w.AddNode("c")
 		rec := &replyRecorder{conn: rn.Conn(c)}
 		var got string
 		var pttl time.Duration
-		w.Spawn(c, "client", func(rt *Runtime) {
+		w.Spawn(c, "client", func(rt *sim.Runtime) {
 			rec.do("HSET", "h", "f", "v")
 			rec.do("HEXPIRE", "h", 1, "FIELDS", 1, "f")    // miniredis has no HPEXPIRE
 			rec.do("SET", "other", "x", "NX", "PX", 60000) // an unaged command, TTL baseline kept

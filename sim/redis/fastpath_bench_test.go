@@ -2,6 +2,7 @@ package redis
 
 import (
 	"bufio"
+	"github.com/locksim/locksim/sim"
 	"testing"
 	"time"
 
@@ -20,22 +21,22 @@ import (
 func BenchmarkEvalAcquire(b *testing.B) {
 	for _, mode := range []struct {
 		name string
-		opts []Option
-	}{{"fast", nil}, {"interpreted", []Option{WithInterpretedScripts()}}} {
+		opts []sim.Option
+	}{{"fast", nil}, {"interpreted", []sim.Option{WithInterpretedScripts()}}} {
 		for _, bc := range []struct {
 			name string
 			px   string
 		}{{"free", "1"}, {"held", "3600000"}} {
 			b.Run(mode.name+"/"+bc.name, func(b *testing.B) {
-				w := NewWorld(1, append([]Option{WithFastPaths(testFastPaths...)}, mode.opts...)...)
+				w := sim.NewWorld(1, append([]sim.Option{WithFastPaths(testFastPaths...)}, mode.opts...)...)
 				defer w.Close()
-				rn := w.AddRedisNode("r", PersistNone)
+				rn := AddNode(w, "r", PersistNone)
 				peer := server.NewPeer(bufio.NewWriter(&rn.buf))
 				args := []string{"EVAL", acquireScript, "1", "lock", "v", bc.px}
 				b.ReportAllocs()
 				c0 := cputime.Used()
 				for i := 0; i < b.N; i++ {
-					rn.m.SetTime(Epoch.Add(time.Duration(i) * 2 * time.Millisecond))
+					rn.m.SetTime(sim.Epoch.Add(time.Duration(i) * 2 * time.Millisecond))
 					rn.buf.Reset()
 					rn.dispatch(peer, args)
 					peer.Flush()

@@ -3,6 +3,7 @@ package redis
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"github.com/locksim/locksim/sim"
 	"strings"
 	"testing"
 	"time"
@@ -27,14 +28,14 @@ func TestFastPathBySHA1(t *testing.T) {
 	byDigest := NewFastPathSHA1("digest-release", digestOf(releaseScript), testRelease)
 	assert.Equal(t, "", byDigest.Body())
 	assert.Equal(t, digestOf(releaseScript), byDigest.SHA1())
-	run := func(opts ...Option) ([]any, [][2]uint64, string) {
-		w := NewWorld(1, opts...)
+	run := func(opts ...sim.Option) ([]any, [][2]uint64, string) {
+		w := sim.NewWorld(1, opts...)
 		defer w.Close()
-		rn := w.AddRedisNode("r", PersistNone)
+		rn := AddNode(w, "r", PersistNone)
 		c := w.AddNode("c")
 		rec := &replyRecorder{conn: rn.Conn(c)}
 		var stats [][2]uint64
-		w.Spawn(c, "client", func(rt *Runtime) {
+		w.Spawn(c, "client", func(rt *sim.Runtime) {
 			for _, cmd := range [][]any{
 				{"EVALSHA", digestOf(releaseScript), 1, "k", "v"}, // NOSCRIPT
 				{"SET", "k", "v"},
@@ -78,12 +79,12 @@ func TestFastPathBySHA1(t *testing.T) {
 // Two fast paths for one body are refused, whichever way they were made,
 // and a digest that is not one is refused when the fast path is made.
 func TestFastPathBySHA1Registration(t *testing.T) {
-	w := NewWorld(1, WithFastPaths(testFastPaths...))
+	w := sim.NewWorld(1, WithFastPaths(testFastPaths...))
 	defer w.Close()
-	assert.Panics(t, func() { w.RegisterFastPath(NewFastPathSHA1("again", testFastPaths[0].SHA1(), testRelease)) })
+	assert.Panics(t, func() { RegisterFastPath(w, NewFastPathSHA1("again", testFastPaths[0].SHA1(), testRelease)) })
 	for _, bad := range []string{"", "abc", strings.ToUpper(digestOf(releaseScript)), digestOf(releaseScript) + "00", strings.Repeat("g", 40)} {
 		assert.Panics(t, func() { NewFastPathSHA1("bad", bad, testRelease) }, "digest %q", bad)
 	}
 	assert.Panics(t, func() { NewFastPathSHA1("nil", digestOf(releaseScript), nil) })
-	require.NotPanics(t, func() { w.RegisterFastPath(NewFastPathSHA1("other", digestOf(acquireScript+" "), testAcquire)) })
+	require.NotPanics(t, func() { RegisterFastPath(w, NewFastPathSHA1("other", digestOf(acquireScript+" "), testAcquire)) })
 }

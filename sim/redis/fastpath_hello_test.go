@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"github.com/locksim/locksim/sim"
 	"testing"
 	"time"
 
@@ -24,11 +25,11 @@ func TestHelloKeepsTheFastPathOnlyWhenPlain(t *testing.T) {
 		{[]any{"SELECT", "0"}, false},
 	}
 	for _, tc := range cases {
-		w := NewWorld(1, WithFastPaths(testFastPaths...))
-		rn := w.AddRedisNode("r", PersistNone)
+		w := sim.NewWorld(1, WithFastPaths(testFastPaths...))
+		rn := AddNode(w, "r", PersistNone)
 		c := w.AddNode("c")
 		rec := &replyRecorder{conn: rn.Conn(c)}
-		w.Spawn(c, "client", func(rt *Runtime) {
+		w.Spawn(c, "client", func(rt *sim.Runtime) {
 			rec.do(tc.hello...)
 			rec.do("EVAL", acquireScript, 1, "k", "v", 60000)
 		})

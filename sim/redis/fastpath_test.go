@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"github.com/locksim/locksim/sim"
 	"testing"
 	"time"
 
@@ -78,14 +79,14 @@ func (r *replyRecorder) do(args ...any) {
 func TestFastPathByExactBody(t *testing.T) {
 	spaced := releaseScript + " "
 	lower := `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`
-	run := func(opts ...Option) ([]any, [][2]uint64, string) {
-		w := NewWorld(1, opts...)
+	run := func(opts ...sim.Option) ([]any, [][2]uint64, string) {
+		w := sim.NewWorld(1, opts...)
 		defer w.Close()
-		rn := w.AddRedisNode("r", PersistNone)
+		rn := AddNode(w, "r", PersistNone)
 		c := w.AddNode("c")
 		rec := &replyRecorder{conn: rn.Conn(c)}
 		var stats [][2]uint64
-		w.Spawn(c, "client", func(rt *Runtime) {
+		w.Spawn(c, "client", func(rt *sim.Runtime) {
 			for _, cmd := range [][]any{
 				{"EVAL", releaseScript, 1, "k", "v"},
 				{"EVAL", spaced, 1, "k", "v"},
@@ -120,15 +121,15 @@ func TestFastPathByExactBody(t *testing.T) {
 	assert.Equal(t, [2]uint64{0, 8}, stats[len(stats)-1], "no fast path registered")
 }
 
-// A fast path is registered once per World; two for one body are refused.
+// A fast path is registered once per sim.World; two for one body are refused.
 func TestRegisterFastPath(t *testing.T) {
-	w := NewWorld(1, WithFastPaths(testFastPaths...))
+	w := sim.NewWorld(1, WithFastPaths(testFastPaths...))
 	defer w.Close()
-	w.RegisterFastPath(testFastPaths[0])
-	assert.Equal(t, testFastPaths, w.FastPaths())
+	RegisterFastPath(w, testFastPaths[0])
+	assert.Equal(t, testFastPaths, FastPaths(w))
 	assert.PanicsWithValue(t,
 		fmt.Sprintf("sim: fast paths test-release and other for the same script body (SHA-1 %s)", testFastPaths[0].SHA1()),
-		func() { w.RegisterFastPath(NewFastPath("other", releaseScript, testRelease)) })
+		func() { RegisterFastPath(w, NewFastPath("other", releaseScript, testRelease)) })
 	sum := sha1.Sum([]byte(releaseScript))
 	assert.Equal(t, hex.EncodeToString(sum[:]), testFastPaths[0].SHA1())
 	assert.Equal(t, releaseScript, testFastPaths[0].Body())
@@ -137,7 +138,7 @@ func TestRegisterFastPath(t *testing.T) {
 
 // A fast path that breaks ScriptFunc's contract (it declines after a write,
 // which would run the script twice, or returns without a reply) stops the
-// World with a panic naming it.
+// sim.World with a panic naming it.
 func TestFastPathContract(t *testing.T) {
 	for _, bc := range []struct {
 		name string
@@ -160,18 +161,18 @@ func TestFastPathContract(t *testing.T) {
 		}, "fast path bad: a command after a write replied"},
 	} {
 		t.Run(bc.name, func(t *testing.T) {
-			w := NewWorld(1, WithFastPaths(NewFastPath("bad", releaseScript, bc.run)))
+			w := sim.NewWorld(1, WithFastPaths(NewFastPath("bad", releaseScript, bc.run)))
 			defer w.Close()
-			rn := w.AddRedisNode("r", PersistNone)
+			rn := AddNode(w, "r", PersistNone)
 			c := w.AddNode("c")
 			rec := &replyRecorder{conn: rn.Conn(c)}
-			w.Spawn(c, "client", func(rt *Runtime) {
+			w.Spawn(c, "client", func(rt *sim.Runtime) {
 				rec.do("LPUSH", "list", "x")
 				rec.do("EVAL", releaseScript, 1, "k", "v")
 			})
 			defer func() {
 				r := recover()
-				require.NotNil(t, r, "the World ran on")
+				require.NotNil(t, r, "the sim.World ran on")
 				assert.Contains(t, fmt.Sprint(r), bc.want)
 			}()
 			w.Run(time.Minute)

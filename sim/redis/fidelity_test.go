@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"github.com/locksim/locksim/sim"
 	"strconv"
 	"syscall"
 	"testing"
@@ -34,15 +35,15 @@ type result struct {
 // latency, with fault run at their times, and returns the replies.
 func fidelityRun(t *testing.T, p Persistence, steps []step, faults map[time.Duration]func(w *sim.World, rn *Node)) []result {
 	t.Helper()
-	w := NewWorld(11, WithLatency(Latency{Base: time.Millisecond}))
+	w := sim.NewWorld(11, sim.WithLatency(sim.Latency{Base: time.Millisecond}))
 	defer w.Close()
-	rn := w.AddRedisNode("r", p)
+	rn := AddNode(w, "r", p)
 	c := w.AddNode("c")
 	for at, f := range faults {
 		w.At(at, func() { f(w, rn) })
 	}
 	out := make([]result, len(steps))
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		conn := rn.Conn(c)
 		for i, s := range steps {
 			if d := s.At - w.Elapsed(); s.At > 0 && d > 0 {
@@ -213,11 +214,11 @@ func TestCrashedNodeRefusesPausedIsSilent(t *testing.T) {
 // stream: the same for a seed, not the same for every seed.
 func TestEverysecProcessVersusHostCrash(t *testing.T) {
 	survivors := func(seed uint64, host bool) int {
-		w := NewWorld(seed, WithLatency(Latency{Base: time.Millisecond}))
+		w := sim.NewWorld(seed, sim.WithLatency(sim.Latency{Base: time.Millisecond}))
 		defer w.Close()
-		rn := w.AddRedisNode("r", PersistEverysec)
+		rn := AddNode(w, "r", PersistEverysec)
 		c := w.AddNode("c")
-		w.Spawn(c, "main", func(rt *Runtime) {
+		w.Spawn(c, "main", func(rt *sim.Runtime) {
 			conn := rn.Conn(c)
 			for i := range 30 {
 				_, err := conn.Do(context.Background(), "SET", "k"+strconv.Itoa(i), "v")

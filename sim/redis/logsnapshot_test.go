@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"github.com/locksim/locksim/sim"
 	"strconv"
 	"testing"
 	"time"
@@ -65,11 +66,11 @@ func drawLogOps(t *rapid.T) []logOp {
 // runLogOps runs ops against a Redis node of a new world and returns it
 // (to be closed); compaction is off unless compact.
 func runLogOps(seed uint64, ops []logOp, compact bool) (*sim.World, *Node) {
-	w := NewWorld(seed)
-	rn := w.AddRedisNode("r", PersistAlways)
+	w := sim.NewWorld(seed)
+	rn := AddNode(w, "r", PersistAlways)
 	rn.log.noCompact = !compact
 	c := w.AddNode("c")
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		ctx := context.Background()
 		for _, op := range ops {
 			_ = rt.Sleep(ctx, op.sleep)
@@ -87,7 +88,7 @@ func runLogOps(seed uint64, ops []logOp, compact bool) (*sim.World, *Node) {
 // miniredis through plain Dispatch, as a restart does.
 func replayPlain(l *writeLog) *miniredis.Miniredis {
 	var m *miniredis.Miniredis
-	first := Epoch
+	first := sim.Epoch
 	if l.snap != nil {
 		m = l.snap.restore(0)
 		first = l.snap.wall
@@ -170,12 +171,12 @@ func TestCompactionKeepsRunsIdentical(t *testing.T) {
 		mode := rapid.SampledFrom([]Persistence{PersistAlways, PersistEverysec, PersistNone}).Draw(rt, "persistence")
 		crashes := rapid.SliceOfN(rapid.IntRange(1, 120_000), 0, 4).Draw(rt, "crash at ms")
 		run := func(compact bool) (string, []string, int) {
-			w2 := NewWorld(seed)
+			w2 := sim.NewWorld(seed)
 			defer w2.Close()
-			rn2 := w2.AddRedisNode("r", mode)
+			rn2 := AddNode(w2, "r", mode)
 			rn2.log.noCompact = !compact
 			c := w2.AddNode("c")
-			w2.Spawn(c, "main", func(rt *Runtime) {
+			w2.Spawn(c, "main", func(rt *sim.Runtime) {
 				ctx := context.Background()
 				for _, op := range ops {
 					_ = rt.Sleep(ctx, op.sleep)

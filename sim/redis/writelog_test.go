@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"github.com/locksim/locksim/sim"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func TestWriteLogModel(t *testing.T) {
 			}),
 		)
 		entry := func(rt *rapid.T, i int) logEntry {
-			e := logEntry{wall: Epoch.Add(time.Duration(rapid.Int64Range(-1e12, 1e12).Draw(rt, "wall"))), at: time.Duration(i)}
+			e := logEntry{wall: sim.Epoch.Add(time.Duration(rapid.Int64Range(-1e12, 1e12).Draw(rt, "wall"))), at: time.Duration(i)}
 			if rapid.IntRange(0, 9).Draw(rt, "kind") == 0 {
 				e.tick = true
 				return e

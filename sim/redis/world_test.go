@@ -1,8 +1,9 @@
-package sim
+package redis
 
 import (
 	"context"
 	"errors"
+	"github.com/locksim/locksim/sim"
 	"testing"
 	"time"
 
@@ -12,14 +13,14 @@ import (
 )
 
 func TestRedisRoundTrip(t *testing.T) {
-	w := NewWorld(1)
+	w := sim.NewWorld(1)
 	defer w.Close()
-	rn := w.AddRedisNode("redis", PersistNone)
+	rn := AddNode(w, "redis", PersistNone)
 	c := w.AddNode("client")
 	conn := rn.Conn(c)
 	var replies []any
 	var errs []error
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		ctx := context.Background()
 		for _, cmd := range [][]any{
 			{"SET", "k", "v", "NX", "PX", 1000},
@@ -43,20 +44,20 @@ func TestRedisRoundTrip(t *testing.T) {
 	assert.IsType(t, int64(0), replies[3])
 	assert.ErrorIs(t, errs[4], redis.Nil)
 	assert.Equal(t, []any{int64(1), "a", "v"}, replies[5])
-	var re RedisError
+	var re Error
 	assert.True(t, errors.As(errs[6], &re))
 	assert.Contains(t, re.Error(), "WRONGTYPE")
 	assert.Equal(t, uint64(7), rn.Commands())
 }
 
 func TestTimeoutWhileCommandExecutes(t *testing.T) {
-	w := NewWorld(2)
+	w := sim.NewWorld(2)
 	defer w.Close()
-	rn := w.AddRedisNode("redis", PersistNone)
+	rn := AddNode(w, "redis", PersistNone)
 	c := w.AddNode("client")
 	w.SetExtraDelay(rn.Node(), c, time.Second) // replies are late
 	var err error
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		ctx, cancel := rt.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
 		_, err = rn.Conn(c).Do(ctx, "SET", "k", "v")
@@ -69,12 +70,12 @@ func TestTimeoutWhileCommandExecutes(t *testing.T) {
 }
 
 func TestGroupAndMutex(t *testing.T) {
-	w := NewWorld(3)
+	w := sim.NewWorld(3)
 	defer w.Close()
 	n := w.AddNode("n")
 	var order []int
 	inside := 0
-	w.Spawn(n, "main", func(rt *Runtime) {
+	w.Spawn(n, "main", func(rt *sim.Runtime) {
 		mu := rt.NewMutex()
 		g := rt.Group()
 		for i := range 5 {
@@ -98,11 +99,11 @@ func TestGroupAndMutex(t *testing.T) {
 }
 
 func TestMutexLockTimesOut(t *testing.T) {
-	w := NewWorld(4)
+	w := sim.NewWorld(4)
 	defer w.Close()
 	n := w.AddNode("n")
 	var err error
-	w.Spawn(n, "main", func(rt *Runtime) {
+	w.Spawn(n, "main", func(rt *sim.Runtime) {
 		mu := rt.NewMutex()
 		require.NoError(t, mu.Lock(context.Background()))
 		g := rt.Group()
@@ -120,12 +121,12 @@ func TestMutexLockTimesOut(t *testing.T) {
 }
 
 func TestStdContextOverSimContext(t *testing.T) {
-	w := NewWorld(5)
+	w := sim.NewWorld(5)
 	defer w.Close()
 	n := w.AddNode("n")
 	var err error
 	var at time.Duration
-	w.Spawn(n, "main", func(rt *Runtime) {
+	w.Spawn(n, "main", func(rt *sim.Runtime) {
 		ctx, cancel := rt.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		child, cancel2 := context.WithCancel(ctx)
@@ -139,13 +140,13 @@ func TestStdContextOverSimContext(t *testing.T) {
 }
 
 func TestCrashUnwindsAndRestartRunsProgram(t *testing.T) {
-	w := NewWorld(6)
+	w := sim.NewWorld(6)
 	defer w.Close()
 	n := w.AddNode("n")
 	starts, deferred, after := 0, 0, 0
-	n.OnStart(func(n *Node) {
+	n.OnStart(func(n *sim.Node) {
 		starts++
-		w.Spawn(n, "prog", func(rt *Runtime) {
+		w.Spawn(n, "prog", func(rt *sim.Runtime) {
 			defer func() {
 				deferred++
 				_ = rt.Now() // a seam call: unwinds again, reaches nothing
@@ -174,11 +175,11 @@ func TestRedisPersistence(t *testing.T) {
 		{PersistAlways, []string{"a", "b"}},
 	} {
 		t.Run(tc.p.String(), func(t *testing.T) {
-			w := NewWorld(7)
+			w := sim.NewWorld(7)
 			defer w.Close()
-			rn := w.AddRedisNode("r", tc.p)
+			rn := AddNode(w, "r", tc.p)
 			c := w.AddNode("c")
-			w.Spawn(c, "main", func(rt *Runtime) {
+			w.Spawn(c, "main", func(rt *sim.Runtime) {
 				conn := rn.Conn(c)
 				_, _ = conn.Do(context.Background(), "SET", "a", "1", "PX", 60000)
 				_ = rt.Sleep(context.Background(), 5*time.Second)

@@ -1,8 +1,9 @@
-package sim
+package redis
 
 import (
 	"context"
 	"fmt"
+	"github.com/locksim/locksim/sim"
 	"testing"
 	"time"
 
@@ -12,12 +13,12 @@ import (
 // BenchmarkHandoff measures one scheduler handoff: a task yields, the
 // scheduler picks the next one and hands it the baton.
 func BenchmarkHandoff(b *testing.B) {
-	w := NewWorld(1)
+	w := sim.NewWorld(1)
 	defer w.Close()
 	n := w.AddNode("n")
 	left := b.N
 	for range 2 {
-		w.Spawn(n, "yielder", func(rt *Runtime) {
+		w.Spawn(n, "yielder", func(rt *sim.Runtime) {
 			for left > 0 {
 				left--
 				if left%1_000_000 == 0 {
@@ -51,20 +52,20 @@ func BenchmarkRedisSetNXPX(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		args []any
-		opts []Option
+		opts []sim.Option
 	}{
 		{"expiring", []any{"SET", "lock", "v", "NX", "PX", 5}, nil},
 		{"held", []any{"SET", "lock", "v", "NX", "PX", 3600000}, nil},
 		{"go-redis-held", []any{"set", "lock", "v", "ex", 3600, "nx"}, nil},
-		{"go-redis-held-dispatched", []any{"set", "lock", "v", "ex", 3600, "nx"}, []Option{WithInterpretedScripts()}},
+		{"go-redis-held-dispatched", []any{"set", "lock", "v", "ex", 3600, "nx"}, []sim.Option{WithInterpretedScripts()}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			w := NewWorld(1, bc.opts...)
+			w := sim.NewWorld(1, bc.opts...)
 			defer w.Close()
-			rn := w.AddRedisNode("r", PersistNone)
+			rn := AddNode(w, "r", PersistNone)
 			c := w.AddNode("c")
 			conn := rn.Conn(c)
-			w.Spawn(c, "client", func(rt *Runtime) {
+			w.Spawn(c, "client", func(rt *sim.Runtime) {
 				ctx := context.Background()
 				for i := 0; i < b.N; i++ {
 					_, _ = conn.Do(ctx, bc.args...)
@@ -97,18 +98,18 @@ func benchWorkload(b *testing.B, lua bool) {
 	var cmds uint64
 	c0 := cputime.Used()
 	for i := 0; i < b.N; i++ {
-		w := NewWorld(uint64(i))
-		var reds []*RedisNode
+		w := sim.NewWorld(uint64(i))
+		var reds []*Node
 		for k := range 3 {
-			reds = append(reds, w.AddRedisNode(fmt.Sprint("r", k), PersistEverysec))
+			reds = append(reds, AddNode(w, fmt.Sprint("r", k), PersistEverysec))
 		}
 		for k := range 5 {
 			c := w.AddNode(fmt.Sprint("c", k))
-			w.Spawn(c, "worker", func(rt *Runtime) { lockWorker(rt, reds, 0, lua) })
+			w.Spawn(c, "worker", func(rt *sim.Runtime) { lockWorker(rt, reds, 0, lua) })
 		}
 		w.Run(10 * time.Second)
 		virt += w.Elapsed()
-		cmds += w.Stats().RedisCommands
+		cmds += w.Stats().Requests
 		w.Close()
 	}
 	cpu := (cputime.Used() - c0).Seconds()

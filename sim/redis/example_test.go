@@ -1,12 +1,13 @@
-package sim_test
+package redis_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/locksim/locksim/sim/redis"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/locksim/locksim/sim"
 )
@@ -16,10 +17,10 @@ import (
 func ExampleWorld() {
 	w := sim.NewWorld(42)
 	defer w.Close()
-	rn := w.AddRedisNode("redis", sim.PersistNone)
+	rn := redis.AddNode(w, "redis", redis.PersistNone)
 	a, b := w.AddNode("a"), w.AddNode("b")
 	w.OnEvent(func(e sim.Event) {
-		if e.Kind == sim.EvExpire {
+		if e.Kind == redis.EvExpire {
 			fmt.Printf("%s expired on %s at %v\n", e.Key, e.Node, e.At.Round(time.Millisecond))
 		}
 	})
@@ -32,7 +33,7 @@ func ExampleWorld() {
 				switch {
 				case err == nil:
 					fmt.Println(n.Name(), "holds the lock")
-				case errors.Is(err, redis.Nil): // locks.ErrNil
+				case errors.Is(err, goredis.Nil): // locks.ErrNil
 					fmt.Println(n.Name(), "finds it taken")
 				default:
 					fmt.Println(n.Name(), "error:", err)
@@ -56,15 +57,15 @@ func ExampleWorld() {
 // library's script, whose text locksim does not copy) serves the EVAL of
 // the exact body and its EVALSHA; a body one byte off runs interpreted.
 func ExampleNewFastPathSHA1() {
-	incr := sim.NewFastPathSHA1("incr", "f793247de6e1e3c553cd42d39c812df499e679e4", func(c *sim.ScriptCall) bool {
+	incr := redis.NewFastPathSHA1("incr", "f793247de6e1e3c553cd42d39c812df499e679e4", func(c *redis.ScriptCall) bool {
 		if len(c.Keys) != 1 {
 			return false // the interpreter runs (and fails) the odd call
 		}
 		return c.Return(c.Call("INCR", c.Keys[0]))
 	})
-	w := sim.NewWorld(1, sim.WithFastPaths(incr))
+	w := sim.NewWorld(1, redis.WithFastPaths(incr))
 	defer w.Close()
-	rn := w.AddRedisNode("redis", sim.PersistNone)
+	rn := redis.AddNode(w, "redis", redis.PersistNone)
 	c := w.AddNode("client")
 	const body = `return redis.call("INCR", KEYS[1])` // as the library sends it
 	w.Spawn(c, "client", func(rt *sim.Runtime) {

@@ -1,8 +1,9 @@
-package sim
+package redis
 
 import (
 	"bytes"
 	"context"
+	"github.com/locksim/locksim/sim"
 	"runtime"
 	"strings"
 	"testing"
@@ -14,10 +15,10 @@ import (
 
 func TestTaskPanicIsRaisedByRun(t *testing.T) {
 	base := runtime.NumGoroutine()
-	w := NewWorld(1)
+	w := sim.NewWorld(1)
 	n := w.AddNode("n")
-	w.Spawn(n, "other", func(rt *Runtime) { _ = rt.Sleep(context.Background(), time.Hour) })
-	w.Spawn(n, "bad", func(rt *Runtime) {
+	w.Spawn(n, "other", func(rt *sim.Runtime) { _ = rt.Sleep(context.Background(), time.Hour) })
+	w.Spawn(n, "bad", func(rt *sim.Runtime) {
 		_ = rt.Sleep(context.Background(), time.Second)
 		panic("boom")
 	})
@@ -37,17 +38,17 @@ func TestTaskPanicIsRaisedByRun(t *testing.T) {
 }
 
 func TestStdContextCancelledByAnotherTask(t *testing.T) {
-	w := NewWorld(2)
+	w := sim.NewWorld(2)
 	defer w.Close()
 	n := w.AddNode("n")
 	ctx, cancel := context.WithCancel(context.Background())
 	var err error
 	var at time.Duration
-	w.Spawn(n, "sleeper", func(rt *Runtime) {
+	w.Spawn(n, "sleeper", func(rt *sim.Runtime) {
 		err = rt.Sleep(ctx, time.Hour)
 		at = w.Elapsed()
 	})
-	w.Spawn(n, "canceller", func(rt *Runtime) {
+	w.Spawn(n, "canceller", func(rt *sim.Runtime) {
 		_ = rt.Sleep(context.Background(), time.Second)
 		cancel()
 	})
@@ -60,11 +61,11 @@ func TestStdContextCancelledByAnotherTask(t *testing.T) {
 // the step extended the TTL by an hour, and the restart keeps that, as
 // Redis's AOF (SET … PXAT) does.
 func TestReplayAcrossBackwardStep(t *testing.T) {
-	w := NewWorld(3)
+	w := sim.NewWorld(3)
 	defer w.Close()
-	rn := w.AddRedisNode("r", PersistAlways)
+	rn := AddNode(w, "r", PersistAlways)
 	c := w.AddNode("c")
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		_, err := rn.Conn(c).Do(context.Background(), "SET", "k", "v", "PX", 10000)
 		require.NoError(t, err)
 	})
@@ -83,15 +84,15 @@ func TestReplayAcrossBackwardStep(t *testing.T) {
 }
 
 func TestPausedRedisServesQueuedCommandsOnResume(t *testing.T) {
-	w := NewWorld(4)
+	w := sim.NewWorld(4)
 	defer w.Close()
-	rn := w.AddRedisNode("r", PersistNone)
+	rn := AddNode(w, "r", PersistNone)
 	c := w.AddNode("c")
 	var execAt time.Duration
-	w.OnRedisCommand(func(cmd RedisCommand) { execAt = cmd.At })
+	OnCommand(w, func(cmd Command) { execAt = cmd.At })
 	w.Pause(rn.Node(), 2*time.Second)
 	var got any
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		got, _ = rn.Conn(c).Do(context.Background(), "PING")
 	})
 	w.Run(time.Minute)
@@ -101,36 +102,28 @@ func TestPausedRedisServesQueuedCommandsOnResume(t *testing.T) {
 
 func TestTextTrace(t *testing.T) {
 	var buf bytes.Buffer
-	w := NewWorld(5, WithTextTrace(&buf))
+	w := sim.NewWorld(5, sim.WithTextTrace(&buf))
 	defer w.Close()
-	rn := w.AddRedisNode("r", PersistNone)
+	rn := AddNode(w, "r", PersistNone)
 	c := w.AddNode("c")
-	w.Spawn(c, "main", func(rt *Runtime) { _, _ = rn.Conn(c).Do(context.Background(), "SET", "k", "v") })
+	w.Spawn(c, "main", func(rt *sim.Runtime) { _, _ = rn.Conn(c).Do(context.Background(), "SET", "k", "v") })
 	w.Run(time.Second)
 	assert.Contains(t, buf.String(), `redis 0 ["SET" "k" "v"] -> OK`)
 	assert.Equal(t, w.TraceLen(), uint64(strings.Count(buf.String(), "\n")))
 }
 
-func TestSeamCallOutsideTaskPanics(t *testing.T) {
-	w := NewWorld(6)
-	defer w.Close()
-	n := w.AddNode("n")
-	rt := &Runtime{w: w, node: n}
-	assert.Panics(t, func() { rt.Now() })
-}
-
 func TestExpiryOfKeySetInTransaction(t *testing.T) {
-	w := NewWorld(7)
+	w := sim.NewWorld(7)
 	defer w.Close()
-	rn := w.AddRedisNode("r", PersistNone)
+	rn := AddNode(w, "r", PersistNone)
 	c := w.AddNode("c")
 	var expired []string
-	w.OnEvent(func(e Event) {
+	w.OnEvent(func(e sim.Event) {
 		if e.Kind == EvExpire {
 			expired = append(expired, e.Key+"="+e.Value)
 		}
 	})
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		conn := rn.Conn(c)
 		ctx := context.Background()
 		for _, cmd := range [][]any{{"MULTI"}, {"SET", "a", "1", "PX", 100}, {"RENAME", "x", "y"}, {"EXEC"}} {
@@ -142,10 +135,10 @@ func TestExpiryOfKeySetInTransaction(t *testing.T) {
 }
 
 func TestLivelockPanics(t *testing.T) {
-	w := NewWorld(8)
+	w := sim.NewWorld(8)
 	defer w.Close()
 	n := w.AddNode("n")
-	w.Spawn(n, "spinner", func(rt *Runtime) {
+	w.Spawn(n, "spinner", func(rt *sim.Runtime) {
 		ctx, cancel := rt.WithTimeout(context.Background(), time.Millisecond)
 		defer cancel()
 		_ = rt.Sleep(ctx, time.Second)
@@ -157,17 +150,17 @@ func TestLivelockPanics(t *testing.T) {
 }
 
 func TestKeyLostOnRestartWithoutPersistence(t *testing.T) {
-	w := NewWorld(9)
+	w := sim.NewWorld(9)
 	defer w.Close()
-	rn := w.AddRedisNode("r", PersistNone)
+	rn := AddNode(w, "r", PersistNone)
 	c := w.AddNode("c")
 	var evs []string
-	w.OnEvent(func(e Event) {
+	w.OnEvent(func(e sim.Event) {
 		if e.Kind == EvKeyLost || e.Kind == EvExpire {
 			evs = append(evs, string(e.Kind)+" "+e.Key+"="+e.Value)
 		}
 	})
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		_, _ = rn.Conn(c).Do(context.Background(), "SET", "lock", "a", "PX", 10000)
 		_, _ = rn.Conn(c).Do(context.Background(), "SET", "short", "b", "PX", 100)
 		_, _ = rn.Conn(c).Do(context.Background(), "APPEND", "short", "c") // a write that keeps the TTL
@@ -178,31 +171,12 @@ func TestKeyLostOnRestartWithoutPersistence(t *testing.T) {
 	assert.Equal(t, []string{"key-lost lock=a", "expire short=bc"}, evs)
 }
 
-func TestInFlight(t *testing.T) {
-	w := NewWorld(10)
-	defer w.Close()
-	a, b := w.AddNode("a"), w.AddNode("b")
-	w.Pause(b, 0)
-	w.send(a, b, funcReceiver(func() {}))
-	w.send(a, b, funcReceiver(func() {}))
-	assert.Equal(t, 2, w.InFlight())
-	w.RunFor(time.Second) // arrived, queued at the paused node
-	assert.Equal(t, 2, w.InFlight())
-	w.Resume(b)
-	assert.Equal(t, 0, w.InFlight())
-	w.send(a, b, funcReceiver(func() {}))
-	w.Pause(b, 0)
-	w.RunFor(time.Second)
-	w.Crash(b)
-	assert.Equal(t, 0, w.InFlight())
-}
-
 func TestSetPersistenceAtCrashTime(t *testing.T) {
-	w := NewWorld(11)
+	w := sim.NewWorld(11)
 	defer w.Close()
-	rn := w.AddRedisNode("r", PersistNone)
+	rn := AddNode(w, "r", PersistNone)
 	c := w.AddNode("c")
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		_, _ = rn.Conn(c).Do(context.Background(), "SET", "k", "v")
 	})
 	w.At(time.Second, func() {

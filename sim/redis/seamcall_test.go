@@ -1,8 +1,9 @@
-package sim_test
+package redis_test
 
 import (
 	"context"
 	"fmt"
+	"github.com/locksim/locksim/sim/redis"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 // seamProgram is a task that makes one seam call of every kind: Now,
 // Sleep, a Redis command, Mutex.Lock, two Group.Go (each child reads Now)
 // and Wait. It records what it saw in got.
-func seamProgram(w *sim.World, n *sim.Node, rn *sim.RedisNode, got *[]string) {
+func seamProgram(w *sim.World, n *sim.Node, rn *redis.Node, got *[]string) {
 	w.Spawn(n, "t", func(rt *sim.Runtime) {
 		ctx := context.Background()
 		*got = append(*got, fmt.Sprint("now returned ", rt.Now().Sub(sim.Epoch)))
@@ -37,7 +38,7 @@ func seamProgram(w *sim.World, n *sim.Node, rn *sim.RedisNode, got *[]string) {
 func TestSeamHookReportsEveryCallInOrder(t *testing.T) {
 	w := sim.NewWorld(7)
 	defer w.Close()
-	rn := w.AddRedisNode("r", sim.PersistNone)
+	rn := redis.AddNode(w, "r", redis.PersistNone)
 	n := w.AddNode("c")
 	var got []string
 	w.OnSeamCall(func(c sim.SeamCall) {
@@ -80,11 +81,11 @@ func TestSeamHookPauseHoldsTheCall(t *testing.T) {
 		t.Run(tc.kind.String(), func(t *testing.T) {
 			w := sim.NewWorld(7)
 			defer w.Close()
-			rn := w.AddRedisNode("r", sim.PersistNone)
+			rn := redis.AddNode(w, "r", redis.PersistNone)
 			n := w.AddNode("c")
 			var got []string
 			var sentAt time.Duration = -1
-			w.OnRedisCommand(func(c sim.RedisCommand) {
+			redis.OnCommand(w, func(c redis.Command) {
 				if sentAt < 0 {
 					sentAt = w.Elapsed()
 				}
@@ -114,7 +115,7 @@ func TestSeamHookPauseHoldsTheCall(t *testing.T) {
 func TestSeamHookCrashUnwindsAtTheCall(t *testing.T) {
 	w := sim.NewWorld(7)
 	defer w.Close()
-	rn := w.AddRedisNode("r", sim.PersistNone)
+	rn := redis.AddNode(w, "r", redis.PersistNone)
 	n := w.AddNode("c")
 	var got []string
 	w.OnSeamCall(func(c sim.SeamCall) {
@@ -125,7 +126,7 @@ func TestSeamHookCrashUnwindsAtTheCall(t *testing.T) {
 	seamProgram(w, n, rn, &got)
 	w.Run(time.Second)
 	assert.Equal(t, []string{"now returned 0s"}, got)
-	assert.Zero(t, w.Stats().RedisCommands)
+	assert.Zero(t, w.Stats().Requests)
 	assert.True(t, n.Crashed())
 }
 
@@ -133,7 +134,7 @@ func TestSeamHookCrashUnwindsAtTheCall(t *testing.T) {
 func TestSeamHookStepIsReadByTheCall(t *testing.T) {
 	w := sim.NewWorld(7)
 	defer w.Close()
-	rn := w.AddRedisNode("r", sim.PersistNone)
+	rn := redis.AddNode(w, "r", redis.PersistNone)
 	n := w.AddNode("c")
 	var got []string
 	w.OnSeamCall(func(c sim.SeamCall) {
@@ -153,7 +154,7 @@ func TestSeamHookDeterministic(t *testing.T) {
 	run := func(hook func(w *sim.World) func(sim.SeamCall)) string {
 		w := sim.NewWorld(11)
 		defer w.Close()
-		rn := w.AddRedisNode("r", sim.PersistNone)
+		rn := redis.AddNode(w, "r", redis.PersistNone)
 		var got []string
 		for i := range 3 {
 			seamProgram(w, w.AddNode(fmt.Sprint("c", i)), rn, &got)

@@ -1,8 +1,9 @@
-package sim
+package redis
 
 import (
 	"context"
 	"fmt"
+	"github.com/locksim/locksim/sim"
 	"time"
 )
 
@@ -11,21 +12,21 @@ const releaseScript = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redi
 
 // busyWorld builds a world of 5 clients hammering 3 Redis nodes through the
 // seam with a lock-like workload, under random faults drawn from the seed.
-func busyWorld(seed uint64, horizon time.Duration) *World {
-	w := NewWorld(seed)
-	var reds []*RedisNode
+func busyWorld(seed uint64, horizon time.Duration) *sim.World {
+	w := sim.NewWorld(seed)
+	var reds []*Node
 	for i, p := range []Persistence{PersistNone, PersistEverysec, PersistAlways} {
-		reds = append(reds, w.AddRedisNode(fmt.Sprintf("redis%d", i), p))
+		reds = append(reds, AddNode(w, fmt.Sprintf("redis%d", i), p))
 	}
-	var clients []*Node
+	var clients []*sim.Node
 	for i := range 5 {
 		c := w.AddNode(fmt.Sprintf("client%d", i))
 		clients = append(clients, c)
-		c.OnStart(func(n *Node) {
-			w.Spawn(n, "worker", func(rt *Runtime) { lockWorker(rt, reds, 0, true) })
+		c.OnStart(func(n *sim.Node) {
+			w.Spawn(n, "worker", func(rt *sim.Runtime) { lockWorker(rt, reds, 0, true) })
 		})
 	}
-	all := append([]*Node(nil), clients...)
+	all := append([]*sim.Node(nil), clients...)
 	for _, r := range reds {
 		all = append(all, r.Node())
 	}
@@ -38,7 +39,7 @@ func busyWorld(seed uint64, horizon time.Duration) *World {
 // pause, partition and heal, drift, wall step, loss, and (with kinds 7)
 // extra delay. kinds is how many of those kinds are drawn from, in that
 // order.
-func randomFaults(w *World, all []*Node, horizon, spacing time.Duration, kinds int) {
+func randomFaults(w *sim.World, all []*sim.Node, horizon, spacing time.Duration, kinds int) {
 	rng := w.Stream("faults")
 	for at := time.Duration(0); at < horizon; at += time.Duration(rng.Int64N(int64(spacing))) {
 		n := all[rng.IntN(len(all))]
@@ -74,7 +75,7 @@ func randomFaults(w *World, all []*Node, horizon, spacing time.Duration, kinds i
 // lockWorker loops: acquire a key on a random node with SET NX PX, read it,
 // release it with the Lua script (if lua, half of the time) or DEL. ops > 0
 // bounds the loop.
-func lockWorker(rt *Runtime, reds []*RedisNode, ops int, lua bool) {
+func lockWorker(rt *sim.Runtime, reds []*Node, ops int, lua bool) {
 	bg := context.Background()
 	rng := rt.Rand()
 	var conns []interface {

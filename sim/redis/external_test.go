@@ -1,6 +1,7 @@
-package sim
+package redis
 
 import (
+	"github.com/locksim/locksim/sim"
 	"testing"
 	"time"
 
@@ -11,15 +12,15 @@ import (
 // fakeForeign stands for a backend: foreign work that ends at given true
 // times, delivered by the idle hook, with no goroutine.
 type fakeForeign struct {
-	w       *World
+	w       *sim.World
 	due     []time.Duration // when each pending piece of work ends
 	resumes []func()
 	waits   int
 	onWake  func() // extra work of Deliver, if set
 }
 
-func (f *fakeForeign) hook() IdleHook {
-	return IdleHook{
+func (f *fakeForeign) hook() sim.IdleHook {
+	return sim.IdleHook{
 		Wait: func(next time.Duration, _ bool) time.Duration {
 			f.waits++
 			for _, d := range f.due {
@@ -51,9 +52,9 @@ func (f *fakeForeign) hook() IdleHook {
 	}
 }
 
-func newForeignWorld(seed uint64) (*World, *fakeForeign) {
+func newForeignWorld(seed uint64) (*sim.World, *fakeForeign) {
 	f := &fakeForeign{}
-	w := NewWorld(seed, func(w *World) { f.w = w }, WithIdleHook(f.hook()))
+	w := sim.NewWorld(seed, func(w *sim.World) { f.w = w }, sim.WithIdleHook(f.hook()))
 	f.w = w
 	return w, f
 }
@@ -63,7 +64,7 @@ func TestExternalBlocksTaskUntilHookResumesIt(t *testing.T) {
 	defer w.Close()
 	c := w.AddNode("client")
 	var resumedAt time.Duration
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		rt.External(func(resume func()) {
 			f.due = append(f.due, 1500*time.Millisecond)
 			f.resumes = append(f.resumes, resume)
@@ -73,7 +74,7 @@ func TestExternalBlocksTaskUntilHookResumesIt(t *testing.T) {
 	w.Run(time.Second)
 	assert.Zero(t, resumedAt, "the task ran on before its foreign work ended")
 	assert.Equal(t, 1, w.Externals())
-	assert.False(t, w.Idle(), "a World with a task in External is not idle")
+	assert.False(t, w.Idle(), "a sim.World with a task in External is not idle")
 	w.Run(time.Minute)
 	assert.Equal(t, 1500*time.Millisecond, resumedAt, "the task resumes at the time the hook reached")
 	assert.Zero(t, w.Externals())
@@ -87,7 +88,7 @@ func TestCrashDuringExternalUnwindsOnlyOnResume(t *testing.T) {
 	c := w.AddNode("client")
 	after := false
 	var resume func()
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		rt.External(func(r func()) { resume = r })
 		after = true
 	})
@@ -104,10 +105,10 @@ func TestCrashDuringExternalUnwindsOnlyOnResume(t *testing.T) {
 func TestSubmitCrossesTheNetwork(t *testing.T) {
 	w, f := newForeignWorld(3)
 	defer w.Close()
-	rn := w.AddRedisNode("redis", PersistNone)
+	rn := AddNode(w, "redis", PersistNone)
 	c := w.AddNode("client")
-	w.SetLatency(c, rn.Node(), Latency{Base: 10 * time.Millisecond})
-	w.SetLatency(rn.Node(), c, Latency{Base: 20 * time.Millisecond})
+	w.SetLatency(c, rn.Node(), sim.Latency{Base: 10 * time.Millisecond})
+	w.SetLatency(rn.Node(), c, sim.Latency{Base: 20 * time.Millisecond})
 	conn := rn.Conn(c)
 	var got []any
 	var at []time.Duration
@@ -125,7 +126,7 @@ func TestSubmitCrossesTheNetwork(t *testing.T) {
 		})
 	}
 	// foreign work ending at 100ms submits the commands
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		rt.External(func(r func()) {
 			f.due, f.resumes = append(f.due, 100*time.Millisecond), append(f.resumes, r)
 		})
@@ -141,7 +142,7 @@ func TestSubmitCrossesTheNetwork(t *testing.T) {
 func TestSubmitToPausedClientHoldsReply(t *testing.T) {
 	w, f := newForeignWorld(4)
 	defer w.Close()
-	rn := w.AddRedisNode("redis", PersistNone)
+	rn := AddNode(w, "redis", PersistNone)
 	c := w.AddNode("client")
 	conn := rn.Conn(c)
 	var at time.Duration = -1
@@ -151,20 +152,20 @@ func TestSubmitToPausedClientHoldsReply(t *testing.T) {
 			conn.Submit([]string{"PING"}, func(any, error) { at = w.Elapsed() })
 		}
 	}
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		rt.External(func(r func()) {
 			f.due, f.resumes = append(f.due, 0), append(f.resumes, r)
 		})
 	})
-	w.SetLatency(c, rn.Node(), Latency{Base: 20 * time.Millisecond})
-	w.SetLatency(rn.Node(), c, Latency{Base: 20 * time.Millisecond})
+	w.SetLatency(c, rn.Node(), sim.Latency{Base: 20 * time.Millisecond})
+	w.SetLatency(rn.Node(), c, sim.Latency{Base: 20 * time.Millisecond})
 	w.After(10*time.Millisecond, func() { w.Pause(c, time.Second) })
 	w.Run(time.Minute)
 	assert.Equal(t, 1010*time.Millisecond, at, "the reply (due at 40ms) waits for the paused client to resume")
 }
 
 func TestIdleHookOutOfRangePanics(t *testing.T) {
-	w := NewWorld(5, WithIdleHook(IdleHook{
+	w := sim.NewWorld(5, sim.WithIdleHook(sim.IdleHook{
 		Wait:    func(next time.Duration, _ bool) time.Duration { return next + time.Second },
 		Deliver: func() {},
 	}))
@@ -177,7 +178,7 @@ func TestTraceHashCoversSubmittedCommands(t *testing.T) {
 	hash := func(cmd string) string {
 		w, f := newForeignWorld(6)
 		defer w.Close()
-		rn := w.AddRedisNode("redis", PersistNone)
+		rn := AddNode(w, "redis", PersistNone)
 		c := w.AddNode("client")
 		conn := rn.Conn(c)
 		done := false
@@ -187,7 +188,7 @@ func TestTraceHashCoversSubmittedCommands(t *testing.T) {
 				conn.Submit([]string{cmd, "k", "v"}, func(any, error) {})
 			}
 		}
-		w.Spawn(c, "main", func(rt *Runtime) {
+		w.Spawn(c, "main", func(rt *sim.Runtime) {
 			rt.External(func(r func()) { f.due, f.resumes = append(f.due, 0), append(f.resumes, r) })
 		})
 		w.Run(time.Minute)
@@ -203,9 +204,9 @@ func TestTraceHashCoversSubmittedCommands(t *testing.T) {
 func TestSubmitToCrashedNodeIsRefused(t *testing.T) {
 	w, f := newForeignWorld(3)
 	defer w.Close()
-	rn := w.AddRedisNode("redis", PersistNone)
+	rn := AddNode(w, "redis", PersistNone)
 	c := w.AddNode("client")
-	w.SetLatency(c, rn.Node(), Latency{Base: 10 * time.Millisecond})
+	w.SetLatency(c, rn.Node(), sim.Latency{Base: 10 * time.Millisecond})
 	conn := rn.Conn(c)
 	var gotErr error
 	var at time.Duration
@@ -218,12 +219,12 @@ func TestSubmitToCrashedNodeIsRefused(t *testing.T) {
 		w.Crash(rn.Node())
 		conn.Submit([]string{"SET", "k", "v"}, func(_ any, err error) { gotErr, at = err, w.Elapsed() })
 	}
-	w.Spawn(c, "main", func(rt *Runtime) {
+	w.Spawn(c, "main", func(rt *sim.Runtime) {
 		rt.External(func(r func()) {
 			f.due, f.resumes = append(f.due, 100*time.Millisecond), append(f.resumes, r)
 		})
 	})
 	w.Run(time.Second)
-	assert.ErrorIs(t, gotErr, ErrConnRefused)
+	assert.ErrorIs(t, gotErr, sim.ErrConnRefused)
 	assert.Equal(t, 110*time.Millisecond, at)
 }

@@ -1,7 +1,8 @@
-package sim
+package redis
 
 import (
 	"context"
+	"github.com/locksim/locksim/sim"
 	"runtime"
 	"testing"
 	"time"
@@ -18,12 +19,12 @@ func TestNoGoroutineLeak(t *testing.T) {
 		worlds = 100
 	}
 	for s := range uint64(worlds) {
-		w := NewWorld(s)
-		rn := w.AddRedisNode("r", PersistAlways)
+		w := sim.NewWorld(s)
+		rn := AddNode(w, "r", PersistAlways)
 		a, b := w.AddNode("a"), w.AddNode("b")
-		for _, n := range []*Node{a, b} {
-			n.OnStart(func(n *Node) {
-				w.Spawn(n, "worker", func(rt *Runtime) {
+		for _, n := range []*sim.Node{a, b} {
+			n.OnStart(func(n *sim.Node) {
+				w.Spawn(n, "worker", func(rt *sim.Runtime) {
 					g := rt.Group()
 					for range 3 {
 						g.Go(func() {
