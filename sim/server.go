@@ -225,8 +225,8 @@ type Request struct {
 	body    any
 	val     any
 	err     error
-	inc     uint64 // the server node's incarnation that took it
-	replied bool   // the reply is set: the message is the reply now
+	inc     uint64           // the server node's incarnation that took it
+	replied bool             // the reply is set: the message is the reply now
 	done    func(any, error) // Submit's reply callback
 	msg     message          // the request, then the reply
 }
