@@ -4,17 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/locksim/locksim/sim/redis"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/locksim/locksim/sim"
+	"github.com/locksim/locksim/sim/redis"
 )
 
 // A client takes a lock key with SET NX PX while a second client finds it
 // taken; a forward step of the Redis node's wall clock expires it early.
-func ExampleWorld() {
+func Example() {
 	w := sim.NewWorld(42)
 	defer w.Close()
 	rn := redis.AddNode(w, "redis", redis.PersistNone)
