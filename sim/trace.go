@@ -91,20 +91,6 @@ func (w *World) trace(k TraceKind, a, b uint64, s string) {
 	}
 }
 
-// trace2 is trace with the string prefix+s, without building it.
-func (w *World) trace2(k TraceKind, a, b uint64, prefix, s string) {
-	t := &w.tr
-	t.n++
-	t.u64(uint64(k))
-	t.u64(uint64(w.now))
-	t.u64(a)
-	t.u64(b)
-	t.str2(prefix, s)
-	if t.text != nil {
-		fmt.Fprintf(t.text, "%s %s %d %d %s%s\n", w.now, traceNames[k], a, b, prefix, s)
-	}
-}
-
 // TraceHash returns the hash of everything traced so far, in hex.
 func (w *World) TraceHash() string {
 	return fmt.Sprintf("%016x", w.tr.h)
