@@ -17,7 +17,7 @@ import (
 // tracked key at once, so keys it passes expire at the step. Before each
 // command, tracked keys it names that expired at this very instant are
 // reported first. Keys a command deletes are untracked silently (the
-// command itself is visible through OnRedisCommand). Keys touched without
+// command itself is visible through OnCommand). Keys touched without
 // being named (by MULTI/EXEC, FLUSHALL, or Lua scripts on undeclared keys)
 // are picked up by a rescan after EXEC and FLUSH*, not after EVAL.
 

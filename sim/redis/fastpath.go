@@ -112,7 +112,7 @@ type FastPath struct {
 // implementation (see ScriptFunc).
 func NewFastPath(name, body string, run ScriptFunc) *FastPath {
 	if run == nil {
-		panic("sim: fast path " + name + " without a function")
+		panic("redis: fast path " + name + " without a function")
 	}
 	sum := sha1.Sum([]byte(body))
 	return &FastPath{name: name, body: body, sha: hex.EncodeToString(sum[:]),
@@ -148,11 +148,11 @@ func (w *registry) register(fp *FastPath) {
 		case o == fp:
 			return
 		case o.sha == fp.sha:
-			panic(fmt.Sprintf("sim: fast paths %s and %s for the same script body (SHA-1 %s)", o.name, fp.name, fp.sha))
+			panic(fmt.Sprintf("redis: fast paths %s and %s for the same script body (SHA-1 %s)", o.name, fp.name, fp.sha))
 		}
 	}
 	if len(w.fastPaths) == maxFastPaths {
-		panic(fmt.Sprintf("sim: more than %d fast paths", maxFastPaths))
+		panic(fmt.Sprintf("redis: more than %d fast paths", maxFastPaths))
 	}
 	w.fastPaths = append(w.fastPaths, fp)
 	w.fastBodies = append(w.fastBodies, fp.body)
@@ -341,7 +341,7 @@ func (rn *Node) fastEval(peer *server.Peer, args []string, isSHA bool) bool {
 	if st.loaded&bit == 0 {
 		// an interpreted EVAL that succeeds caches its script
 		if r := st.call("SCRIPT", "LOAD", rn.reg.fastBodies[i]); r.kind != '$' {
-			panic(fmt.Sprintf("sim: SCRIPT LOAD of script %s: %q", fp.name, st.buf.Bytes()))
+			panic(fmt.Sprintf("redis: SCRIPT LOAD of script %s: %q", fp.name, st.buf.Bytes()))
 		}
 		st.loaded |= bit
 	}
@@ -359,9 +359,9 @@ func (st *scriptState) run(fp *FastPath, peer *server.Peer, keys, argv []string)
 	*x = ScriptCall{}
 	switch {
 	case ok && !replied:
-		panic(fmt.Sprintf("sim: fast path %s returned without a reply", fp.name))
+		panic(fmt.Sprintf("redis: fast path %s returned without a reply", fp.name))
 	case !ok && (wrote || replied):
-		panic(fmt.Sprintf("sim: fast path %s declined after it wrote (the interpreter would run the script again)", fp.name))
+		panic(fmt.Sprintf("redis: fast path %s declined after it wrote (the interpreter would run the script again)", fp.name))
 	case !ok:
 		st.kept, st.valKey, st.val = false, "", "" // the interpreter's turn
 	}
@@ -477,7 +477,7 @@ func (rn *Node) fastSetNX(peer *server.Peer, args []string) bool {
 		return true
 	}
 	if db.Set(key, args[2]) != nil {
-		panic("sim: SET of a missing key failed")
+		panic("redis: SET of a missing key failed")
 	}
 	db.SetTTL(key, ttl+st.pending+deadlineBias)
 	st.valKey, st.val = key, args[2]

@@ -25,10 +25,10 @@ import (
 func NewFastPathSHA1(name, sha string, run ScriptFunc) *FastPath {
 	sum, err := hex.DecodeString(sha)
 	if err != nil || len(sum) != sha1.Size || hex.EncodeToString(sum) != sha {
-		panic(fmt.Sprintf("sim: fast path %s: %q is not a SHA-1 in lower-case hex", name, sha))
+		panic(fmt.Sprintf("redis: fast path %s: %q is not a SHA-1 in lower-case hex", name, sha))
 	}
 	if run == nil {
-		panic("sim: fast path " + name + " without a function")
+		panic("redis: fast path " + name + " without a function")
 	}
 	return &FastPath{name: name, sha: sha, id: binary.BigEndian.Uint64(sum[:8]), run: run, byDigest: true}
 }

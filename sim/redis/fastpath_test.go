@@ -128,7 +128,7 @@ func TestRegisterFastPath(t *testing.T) {
 	RegisterFastPath(w, testFastPaths[0])
 	assert.Equal(t, testFastPaths, FastPaths(w))
 	assert.PanicsWithValue(t,
-		fmt.Sprintf("sim: fast paths test-release and other for the same script body (SHA-1 %s)", testFastPaths[0].SHA1()),
+		fmt.Sprintf("redis: fast paths test-release and other for the same script body (SHA-1 %s)", testFastPaths[0].SHA1()),
 		func() { RegisterFastPath(w, NewFastPath("other", releaseScript, testRelease)) })
 	sum := sha1.Sum([]byte(releaseScript))
 	assert.Equal(t, hex.EncodeToString(sum[:]), testFastPaths[0].SHA1())

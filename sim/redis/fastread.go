@@ -125,7 +125,7 @@ func (st *scriptState) setNXPX(key, value, ms string) ScriptReply {
 		return ScriptReply{Kind: '$', Nil: true}
 	}
 	if db.Set(key, value) != nil {
-		panic("sim: SET of a missing key failed")
+		panic("redis: SET of a missing key failed")
 	}
 	db.SetTTL(key, ttl+st.pending)
 	return statusOK

@@ -45,7 +45,7 @@ type Node struct {
 }
 
 // Command is one command executed by a Redis node, as reported to the
-// functions registered with OnRedisCommand.
+// functions registered with OnCommand.
 type Command struct {
 	At    time.Duration // true elapsed time of execution
 	Wall  time.Time     // the Redis node's wall clock
@@ -170,7 +170,7 @@ func newMiniredis(wall time.Time, seed int) *miniredis.Miniredis {
 	m := miniredis.NewMiniRedis()
 	c, err := m.Dial() // registers the commands on a listener-less server
 	if err != nil {
-		panic(fmt.Errorf("sim: start miniredis: %w", err))
+		panic(fmt.Errorf("redis: start miniredis: %w", err))
 	}
 	_ = c.Close()
 	m.Server().Close() // waits for the pipe's serving goroutine to end

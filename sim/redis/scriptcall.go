@@ -198,7 +198,7 @@ const maxLuaInt = 1 << 53
 // cannot is Return of a reply it cannot write.
 func (c *ScriptCall) cannot(r ScriptReply) bool {
 	if c.wrote {
-		panic(fmt.Sprintf("sim: fast path %s: a command after a write replied %+v", c.fp.name, r))
+		panic(fmt.Sprintf("redis: fast path %s: a command after a write replied %+v", c.fp.name, r))
 	}
 	return false
 }
@@ -227,6 +227,6 @@ func (c *ScriptCall) ReturnInt(n int64) {
 // replying checks that the script has not replied yet.
 func (c *ScriptCall) replying() {
 	if c.replied {
-		panic(fmt.Sprintf("sim: fast path %s replied twice", c.fp.name))
+		panic(fmt.Sprintf("redis: fast path %s replied twice", c.fp.name))
 	}
 }

@@ -151,7 +151,7 @@ func (l *writeLog) prefix(n int) writeLog {
 	p := writeLog{n: n, snap: l.snap, noCompact: l.noCompact}
 	t := n - l.base()
 	if t < 0 {
-		panic("sim: a write-log prefix shorter than its snapshot")
+		panic("redis: a write-log prefix shorter than its snapshot")
 	}
 	full := t / recChunk
 	p.recs = l.recs[:full:full]
