@@ -17,9 +17,15 @@ import (
 // so lock code takes it as it is. Commands travel as requests of a
 // sim.Conn: over the simulated network, refused while the node is down.
 type Conn struct {
-	rn *Node
-	c  *sim.Conn
+	rn   *Node
+	c    *sim.Conn
+	free []*command // answered commands, for the next ones
 }
+
+// command is a request's body, the command's arguments: a pointer, so
+// that handing it to the kernel as an any allocates nothing, and reused
+// once the node has answered it.
+type command struct{ args []string }
 
 // Conn returns a connection from node from to the Redis node: each Do sends
 // the command over the simulated network and waits for the reply. It must be
@@ -44,7 +50,23 @@ func (c *Conn) DoStrings(ctx context.Context, args ...string) (any, error) {
 	if len(args) == 0 {
 		return nil, fmt.Errorf("redis command: %w", errNoArgs)
 	}
-	return c.c.Call(ctx, args)
+	var cmd *command
+	if n := len(c.free); n > 0 {
+		cmd = c.free[n-1]
+		c.free = c.free[:n-1]
+	} else {
+		cmd = new(command)
+	}
+	cmd.args = args
+	val, err := c.c.Call(ctx, cmd)
+	if err == nil || ctx == nil || err != ctx.Err() {
+		// a reply came back: the node is done with cmd (its write log
+		// keeps args, not cmd). After a context error the request may
+		// still be in flight, and cmd is left to it.
+		cmd.args = nil
+		c.free = append(c.free, cmd)
+	}
+	return val, err
 }
 
 // Submit sends one command over the simulated network from the
@@ -61,7 +83,7 @@ func (c *Conn) Submit(args []string, reply func(v any, err error)) {
 		reply(nil, Error("ERR empty command"))
 		return
 	}
-	c.c.Submit(args, reply)
+	c.c.Submit(&command{args}, reply)
 }
 
 // model is a Node as the kernel sees it: its sim.Server.
@@ -78,7 +100,7 @@ func (s *model) Serve(r *sim.Request) {
 		peer = server.NewPeer(bufio.NewWriter(&rn.buf))
 		c.SetServerState(peer)
 	}
-	val, err := rn.exec(peer, r.From(), r.Body().([]string))
+	val, err := rn.exec(peer, r.From(), r.Body().(*command).args)
 	r.Reply(val, err)
 }
 
