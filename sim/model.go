@@ -35,10 +35,10 @@ type keyValue struct{ key, val any }
 const (
 	// TraceFault is the kind of the kernel's fault entries, for what a
 	// fault does to a server's state (a key lost at a restart, a replay).
-	TraceFault = trFault
+	TraceFault TraceKind = trFault
 	// TraceServer is the kind of a request a server served, with what it
 	// replied.
-	TraceServer = trServer
+	TraceServer TraceKind = trServer
 )
 
 // Trace adds an entry to the run's trace, and so to TraceHash: kind k, the
