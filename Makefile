@@ -10,10 +10,11 @@ BENCHTIME     ?= 1s
 run:
 	$(GO) run ./cmd/simrun matrix
 
-# Lint, then the whole suite; against a real redis-server on loopback when
-# one is on the PATH (scripts/with-redis starts and stops it).
+# Lint, then the whole suite; against a real redis-server and a real etcd
+# on loopback when they are on the PATH (scripts/with-redis and
+# scripts/with-etcd start and stop them).
 test: lint
-	./scripts/with-redis $(GO) test -count=1 -timeout 15m ./...
+	./scripts/with-redis ./scripts/with-etcd $(GO) test -count=1 -timeout 15m ./...
 
 vet:
 	$(GO) vet ./...
@@ -35,8 +36,8 @@ bench:
 	$(GO) test -run '^$$' -bench 'GCPauseTimeCompression' -benchmem -benchtime $(BENCHTIME) -cpu 1 ./scenario
 	GO=$(GO) ./scripts/bench-summary
 
-# The source's lock benchmark on five real redis-servers on loopback
-# (started and stopped by scripts/bench-real), beside the simulator's
+# The source's lock benchmark on five real redis-servers and one etcd on
+# loopback (started and stopped by scripts/bench-real), beside the simulator's
 # safety matrix. Flags for simrun bench: make bench-real BENCH_FLAGS='--clients 16'.
 .PHONY: bench-real
 bench-real:

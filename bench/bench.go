@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/locksim/locksim/locks"
 )
@@ -28,7 +29,7 @@ const (
 )
 
 // DefaultLocks are the locks Run measures by default, in table order.
-var DefaultLocks = []string{"mutex", "setnx", "lua", "fenced", "redlock"}
+var DefaultLocks = []string{"mutex", "setnx", "lua", "fenced", "redlock", "etcd"}
 
 // SyncMutex is the name of the reference row Run adds after mutex: a bare
 // sync.Mutex, what the source's "Mutex (In-Memory)" most likely timed.
@@ -52,8 +53,11 @@ const warmup = 20
 type Config struct {
 	// Addrs are the redis-server addresses (host:port): setnx, lua and
 	// fenced use Addrs[0], redlock the first 3 and the first 5. Required
-	// unless Locks is only mutex.
+	// unless Locks is only mutex and etcd locks.
 	Addrs []string
+	// Etcd are the client endpoints (host:port) of one etcd cluster, for
+	// the etcd and etcd-fenced rows; without them those rows are skipped.
+	Etcd []string
 	// Locks are the locks to measure, in table order (default
 	// DefaultLocks); redlock gives one row per RedlockNodes entry, and
 	// mutex is followed by the SyncMutex reference row.
@@ -64,8 +68,9 @@ type Config struct {
 	// slices (default 3): the rows take turns, round after round.
 	Duration time.Duration
 	Rounds   int
-	// TTL is the TTL of lua and fenced and the expiry of redlock (default:
-	// the lock's own, 8s).
+	// TTL is the TTL of lua and fenced, the expiry of redlock (default:
+	// the lock's own, 8s) and the session TTL of the etcd locks (a whole
+	// number of seconds; default 60s).
 	TTL time.Duration
 	// Contended makes all the clients of a row lock one key; by default
 	// each client locks its own.
@@ -77,8 +82,9 @@ type Config struct {
 
 // Row is the measurement of one lock on a number of nodes.
 type Row struct {
-	// Lock is the lock's name (locks.Names); Nodes the number of Redis
-	// servers it used (0 for mutex).
+	// Lock is the lock's name (locks.Names, locks.EtcdNames); Nodes the
+	// number of Redis servers it used (0 for mutex), or for an etcd lock
+	// the number of etcd endpoints.
 	Lock  string `json:"lock"`
 	Nodes int    `json:"nodes"`
 	// Clients is the number of concurrent clients.
@@ -127,14 +133,23 @@ type ConfigError struct {
 
 func (e *ConfigError) Error() string { return "bench: " + e.Field + ": " + e.Msg }
 
-// ServerError is a redis-server of Config.Addrs that does not answer.
+// ServerError is a server of Config.Addrs (Kind "redis-server") or
+// Config.Etcd (Kind "etcd") that does not answer.
 type ServerError struct {
+	Kind string
 	Addr string
 	Err  error
 }
 
 func (e *ServerError) Error() string {
-	return fmt.Sprintf("bench: redis-server %s does not answer: %v", e.Addr, e.Err)
+	return fmt.Sprintf("bench: %s %s does not answer: %v", e.kind(), e.Addr, e.Err)
+}
+
+func (e *ServerError) kind() string {
+	if e.Kind == "" {
+		return "redis-server"
+	}
+	return e.Kind
 }
 
 func (e *ServerError) Unwrap() error { return e.Err }
@@ -174,13 +189,17 @@ func (c Config) check() (Config, error) {
 	}
 	redis := false
 	for i, l := range c.Locks {
-		if !slices.Contains(locks.Names(), l) {
-			return c, badConfig("Locks", "unknown lock %q (want some of %s)", l, strings.Join(DefaultLocks, ", "))
+		isEtcd := slices.Contains(locks.EtcdNames(), l)
+		if !slices.Contains(locks.Names(), l) && !isEtcd {
+			return c, badConfig("Locks", "unknown lock %q (want some of %s)", l, strings.Join(append(slices.Clone(DefaultLocks), "etcd-fenced"), ", "))
 		}
 		if slices.Contains(c.Locks[:i], l) {
 			return c, badConfig("Locks", "%q is listed twice", l)
 		}
-		redis = redis || l != "mutex"
+		if isEtcd && c.TTL != 0 && (c.TTL < time.Second || c.TTL%time.Second != 0) {
+			return c, badConfig("TTL", "is %v, but %s needs a whole number of seconds, at least 1s", c.TTL, l)
+		}
+		redis = redis || (l != "mutex" && !isEtcd)
 	}
 	for _, n := range c.RedlockNodes {
 		if n < 1 {
@@ -198,6 +217,11 @@ func (c Config) check() (Config, error) {
 			return c, badConfig("Addrs", "%q is listed twice (redlock needs independent servers)", a)
 		}
 	}
+	for i, a := range c.Etcd {
+		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+			return c, badConfig("Etcd", "%q (endpoint %d) is not host:port", a, i+1)
+		}
+	}
 	return c, nil
 }
 
@@ -206,6 +230,7 @@ type rowSpec struct {
 	lock  string
 	nodes int
 	skip  string
+	etcd  bool // an etcd lock: nodes counts etcd endpoints, not Redis servers
 }
 
 func (c Config) specs() []rowSpec {
@@ -222,6 +247,12 @@ func (c Config) specs() []rowSpec {
 				}
 				out = append(out, s)
 			}
+		case "etcd", "etcd-fenced":
+			s := rowSpec{lock: l, nodes: len(c.Etcd), etcd: true}
+			if len(c.Etcd) == 0 {
+				s.nodes, s.skip = 1, "skipped: no etcd endpoint given"
+			}
+			out = append(out, s)
 		default:
 			out = append(out, rowSpec{lock: l, nodes: 1})
 		}
@@ -240,11 +271,22 @@ func Run(ctx context.Context, cfg Config) ([]Row, error) {
 		return nil, err
 	}
 	specs := cfg.specs()
-	need := 0
+	need, etcdRows := 0, false
 	for _, s := range specs {
-		if s.skip == "" {
+		switch {
+		case s.skip != "":
+		case s.etcd:
+			etcdRows = true
+		default:
 			need = max(need, s.nodes)
 		}
+	}
+	var ecli *clientv3.Client
+	if etcdRows {
+		if ecli, err = dialEtcd(ctx, cfg.Etcd); err != nil {
+			return nil, err
+		}
+		defer func() { _ = ecli.Close() }()
 	}
 	clients := make([]*redis.Client, need)
 	defer func() {
@@ -284,7 +326,13 @@ func Run(ctx context.Context, cfg Config) ([]Row, error) {
 		if s.skip != "" {
 			continue
 		}
-		rr, err := newRowRun(ctx, cfg, s, prefix+s.lock+":"+strconv.Itoa(s.nodes)+":", clients[:s.nodes], conns[:s.nodes])
+		var rr *rowRun
+		var err error
+		if s.etcd {
+			rr, err = newEtcdRowRun(ctx, cfg, s, prefix+s.lock+":", ecli)
+		} else {
+			rr, err = newRowRun(ctx, cfg, s, prefix+s.lock+":"+strconv.Itoa(s.nodes)+":", clients[:s.nodes], conns[:s.nodes])
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -296,7 +344,7 @@ func Run(ctx context.Context, cfg Config) ([]Row, error) {
 	defer func() {
 		if !finished {
 			for _, rr := range live {
-				_ = cleanup(context.WithoutCancel(ctx), rr.clients, rr.written)
+				_ = rr.cleanup(context.WithoutCancel(ctx))
 			}
 		}
 	}()
@@ -318,7 +366,7 @@ func Run(ctx context.Context, cfg Config) ([]Row, error) {
 	finished = true
 	for _, rr := range live {
 		rr.finish()
-		if err := cleanup(ctx, rr.clients, rr.written); err != nil {
+		if err := rr.cleanup(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -372,8 +420,19 @@ type rowRun struct {
 	lockers []locks.Locker
 	clients []*redis.Client
 	written []string
+	etcd    *clientv3.Client // an etcd row's client, with its prefix
+	prefix  string
 	hist    *histogram
 	first   error
+}
+
+// cleanup deletes what the row wrote: its Redis keys, or its etcd
+// sessions and keys.
+func (rr *rowRun) cleanup(ctx context.Context) error {
+	if rr.etcd != nil {
+		return etcdCleanup(ctx, rr.etcd, rr.prefix, rr.lockers)
+	}
+	return cleanup(ctx, rr.clients, rr.written)
 }
 
 // newRowRun deletes the keys of row s and builds its locks.

@@ -14,7 +14,10 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 
+	"github.com/locksim/locksim/internal/etcdtest"
 	"github.com/locksim/locksim/internal/golden"
 	"github.com/locksim/locksim/internal/redistest"
 )
@@ -69,12 +72,13 @@ func TestRunMiniredis(t *testing.T) {
 	ms, addrs := miniredises(t, 5)
 	rows, err := Run(context.Background(), Config{Addrs: addrs, Clients: 2, Duration: 100 * time.Millisecond})
 	require.NoError(t, err)
-	require.Equal(t, []string{"mutex", "sync.Mutex", "setnx", "lua", "fenced", "redlock/3", "redlock/5"}, labels(rows))
-	for _, r := range rows {
+	require.Equal(t, []string{"mutex", "sync.Mutex", "setnx", "lua", "fenced", "redlock/3", "redlock/5", "etcd"}, labels(rows))
+	for _, r := range rows[:7] {
 		checkMeasured(t, r, 2)
 	}
 	assert.Zero(t, rows[0].Nodes)
 	assert.Equal(t, 5, rows[6].Nodes)
+	assert.Equal(t, "skipped: no etcd endpoint given", rows[7].Skipped)
 	for i, m := range ms {
 		assert.Empty(t, m.Keys(), "server %d keeps keys after the run", i)
 	}
@@ -124,16 +128,51 @@ func TestRunRealRedis(t *testing.T) {
 	addr := redistest.Addr(t)
 	rows, err := Run(context.Background(), Config{Addrs: []string{addr}, Clients: 2, Duration: 100 * time.Millisecond})
 	require.NoError(t, err)
-	require.Equal(t, []string{"mutex", "sync.Mutex", "setnx", "lua", "fenced", "redlock/3", "redlock/5"}, labels(rows))
+	require.Equal(t, []string{"mutex", "sync.Mutex", "setnx", "lua", "fenced", "redlock/3", "redlock/5", "etcd"}, labels(rows))
 	for _, r := range rows[:5] {
 		checkMeasured(t, r, 2)
 	}
 	assert.Equal(t, "skipped: needs 3 servers, 1 given", rows[5].Skipped)
 	assert.Equal(t, "skipped: needs 5 servers, 1 given", rows[6].Skipped)
+	assert.Equal(t, "skipped: no etcd endpoint given", rows[7].Skipped)
 	var b bytes.Buffer
 	require.NoError(t, Markdown(&b, rows, map[string]string{"lua": "violations in 6/11 scenarios"}))
-	checkTable(t, b.String(), len(rows))
+	checkTable(t, b.String(), len(rows), 0)
 	assert.Contains(t, b.String(), "| violations in 6/11 scenarios |")
+}
+
+// TestRunRealEtcd measures the etcd rows on the real etcd-server at
+// LOCKSIM_ETCD_ENDPOINT, uncontended and contended, and leaves no key
+// and no lease of its own behind.
+func TestRunRealEtcd(t *testing.T) {
+	ep := etcdtest.Endpoint(t)
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{ep}, DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
+	require.NoError(t, err)
+	defer cli.Close()
+	ctx := context.Background()
+	leases := func() int {
+		r, err := cli.Leases(ctx)
+		require.NoError(t, err)
+		return len(r.Leases)
+	}
+	before := leases()
+	for _, contended := range []bool{false, true} {
+		rows, err := Run(ctx, Config{Etcd: []string{ep}, Locks: []string{"etcd", "etcd-fenced"}, Clients: 3, Duration: 300 * time.Millisecond, TTL: 5 * time.Second, Contended: contended})
+		require.NoError(t, err)
+		require.Equal(t, []string{"etcd", "etcd-fenced"}, labels(rows))
+		for _, r := range rows {
+			checkMeasured(t, r, 3)
+			assert.Equal(t, 1, r.Nodes)
+		}
+		var b bytes.Buffer
+		require.NoError(t, Markdown(&b, rows, nil))
+		checkTable(t, b.String(), len(rows), 3)
+		assert.Contains(t, b.String(), "| etcd | 1 | 3 |")
+		r, err := cli.Get(ctx, "locksim:bench:", clientv3.WithPrefix(), clientv3.WithCountOnly())
+		require.NoError(t, err)
+		assert.Zero(t, r.Count, "keys left behind")
+	}
+	assert.Equal(t, before, leases(), "leases left behind")
 }
 
 // TestRunUnreachableServer: a server that does not answer is a
@@ -147,6 +186,25 @@ func TestRunUnreachableServer(t *testing.T) {
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, addr, se.Addr)
 	assert.Contains(t, err.Error(), addr)
+}
+
+// TestRunUnreachableEtcd: an etcd endpoint that does not answer is a
+// *ServerError of kind etcd; without endpoints, the etcd rows are
+// skipped and need no Redis.
+func TestRunUnreachableEtcd(t *testing.T) {
+	m := miniredis.RunT(t)
+	addr := m.Addr()
+	m.Close()
+	_, err := Run(context.Background(), Config{Etcd: []string{addr}, Locks: []string{"etcd"}, Duration: 10 * time.Millisecond})
+	var se *ServerError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "etcd", se.Kind)
+	assert.Contains(t, err.Error(), "etcd "+addr+" does not answer")
+
+	rows, err := Run(context.Background(), Config{Locks: []string{"etcd-fenced"}, Duration: 10 * time.Millisecond})
+	require.NoError(t, err)
+	require.Len(t, rows, 1)
+	assert.Equal(t, "skipped: no etcd endpoint given", rows[0].Skipped)
 }
 
 // TestConfigErrors: a bad Config is a *ConfigError naming the field, with a
@@ -171,6 +229,8 @@ func TestConfigErrors(t *testing.T) {
 		{"negative rounds", Config{Addrs: addrs, Rounds: -1}, "Rounds", "is -1, want 1..100"},
 		{"rounds too short", Config{Addrs: addrs, Duration: 2 * time.Millisecond, Rounds: 3}, "Duration", "at least 1ms per round"},
 		{"zero redlock nodes", Config{Addrs: addrs, RedlockNodes: []int{0}}, "RedlockNodes", "at least 1"},
+		{"etcd not host:port", Config{Locks: []string{"etcd"}, Etcd: []string{"localhost"}}, "Etcd", `"localhost" (endpoint 1) is not host:port`},
+		{"etcd ttl fraction", Config{Locks: []string{"etcd"}, Etcd: []string{"127.0.0.1:1"}, TTL: 1500 * time.Millisecond}, "TTL", "is 1.5s, but etcd needs a whole number of seconds"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -226,13 +286,15 @@ func sampleRows() []Row {
 		{Lock: "fenced", Nodes: 1, Clients: 8, Cycles: 29_000, Elapsed: 2 * time.Second, OpsPerSec: 14_500, MinOpsPerSec: 13775, MaxOpsPerSec: 15225, Rounds: 3, P50: 510 * time.Microsecond, P99: 2100 * time.Microsecond, Errors: 2, FirstError: "unlock: i/o\ntimeout | x"},
 		{Lock: "redlock", Nodes: 3, Clients: 8, Cycles: 10_000, Elapsed: 2 * time.Second, OpsPerSec: 5_000, MinOpsPerSec: 4750, MaxOpsPerSec: 5250, Rounds: 3, P50: 1500 * time.Microsecond, P99: 6 * time.Millisecond},
 		{Lock: "redlock", Nodes: 5, Clients: 8, Skipped: "skipped: needs 5 servers, 3 given"},
+		{Lock: "etcd", Nodes: 1, Clients: 8, Cycles: 9_000, Elapsed: 2 * time.Second, OpsPerSec: 4_500, MinOpsPerSec: 4000, MaxOpsPerSec: 5000, Rounds: 3, P50: 1700 * time.Microsecond, P99: 7 * time.Millisecond},
 	}
 }
 
 // checkTable checks the structure of a rendered table: a header, a
-// separator, one line per row plus the source's unmatched Etcd row, every
-// line with the same 14 columns.
-func checkTable(t *testing.T, out string, rows int) {
+// separator, one line per row plus the source's rows no row stands
+// beside (sourceOnly of them, the Etcd row last), every line with the same
+// 15 columns.
+func checkTable(t *testing.T, out string, rows, sourceOnly int) {
 	t.Helper()
 	var table []string
 	for _, l := range strings.Split(out, "\n") {
@@ -240,12 +302,12 @@ func checkTable(t *testing.T, out string, rows int) {
 			table = append(table, l)
 		}
 	}
-	require.Len(t, table, 2+rows+1, out)
+	require.Len(t, table, 2+rows+sourceOnly, out)
 	assert.True(t, strings.HasPrefix(table[0], "| lock | nodes | clients | cycles | ops/s | ops/s per round (min–max of "), table[0])
 	for _, l := range table {
 		assert.Equal(t, 16, strings.Count(l, "|"), "line %q", l)
 	}
-	assert.Contains(t, table[len(table)-1], "| Etcd v3 | 4,200 | 18ms |")
+	assert.Contains(t, out, "| Etcd v3 | 4,200 | 18ms |")
 	assert.Contains(t, out, "share the cores")
 	assert.Contains(t, out, "compare the ratios")
 }
@@ -260,7 +322,7 @@ func TestMarkdownGolden(t *testing.T) {
 		"redlock/3": "violations in 5/11 scenarios",
 	}))
 	out := b.String()
-	checkTable(t, out, len(sampleRows()))
+	checkTable(t, out, len(sampleRows()), 0)
 	masked := regexp.MustCompile(`Measured on \d+ CPU\(s\) \(GOMAXPROCS \d+, [a-z0-9]+/[a-z0-9]+\)`).
 		ReplaceAllString(out, "Measured on N CPU(s) (GOMAXPROCS N, OS/ARCH)")
 	golden.Check(t, "table.golden", []byte(masked))

@@ -26,12 +26,13 @@ type SourceRow struct {
 // Source is the source's table, in its order. Its "Redlock+Lua" row is set
 // beside both lua (the article's Lua script lock) and redlock, and its
 // "Mutex (In-Memory)" beside both mutex and the SyncMutex reference, since
-// the source does not say which it timed.
+// the source does not say which it timed; its "Etcd v3" beside etcd and
+// etcd-fenced.
 var Source = []SourceRow{
 	{Strategy: "Mutex (In-Memory)", OpsPerSec: 1_200_000, P99: "<0.1ms", Locks: []string{"mutex", SyncMutex}},
 	{Strategy: "Redis (SETNX)", OpsPerSec: 15_000, P99: "4ms", Locks: []string{"setnx"}},
 	{Strategy: "Redis (Redlock+Lua)", OpsPerSec: 12_500, P99: "6ms", Locks: []string{"lua", "redlock"}},
-	{Strategy: "Etcd v3", OpsPerSec: 4_200, P99: "18ms"},
+	{Strategy: "Etcd v3", OpsPerSec: 4_200, P99: "18ms", Locks: []string{"etcd", "etcd-fenced"}},
 }
 
 // SourceEnv is the machine the source measured on.
@@ -69,7 +70,7 @@ func Markdown(w io.Writer, rows []Row, safety map[string]string) error {
 			dur = max(dur, r.Elapsed)
 		}
 	}
-	fmt.Fprintf(&b, "Lock benchmark on real redis-server: acquire+release cycles, %d concurrent clients per row, about %s per row in %d rounds (the rows take turns); %s.\n\n",
+	fmt.Fprintf(&b, "Lock benchmark on real redis-server and etcd: acquire+release cycles, %d concurrent clients per row, about %s per row in %d rounds (the rows take turns); %s.\n\n",
 		clients, dur.Round(100*time.Millisecond), rounds, mode)
 	ratioHead := "–"
 	if base != nil {
@@ -103,16 +104,23 @@ func Markdown(w io.Writer, rows []Row, safety map[string]string) error {
 			ratio(r.OpsPerSec, baseOps), srcCols, safetyOf(safety, r))
 	}
 	for _, s := range Source {
-		if len(s.Locks) == 0 {
+		if !carried(rows, s) {
 			fmt.Fprintf(&b, "| – | – | – | – | – | – | – | – | – | – | %s | %s | %s | %s | – |\n",
 				s.Strategy, thousands(s.OpsPerSec), s.P99, ratio(s.OpsPerSec, srcBase))
 		}
 	}
-	fmt.Fprintf(&b, "\nMeasured on %d CPU(s) (GOMAXPROCS %d, %s/%s), where this process (the load generator) and the redis-servers share the cores; the source's machine has 8 vCPUs and does not say where its servers ran. ",
+	fmt.Fprintf(&b, "\nMeasured on %d CPU(s) (GOMAXPROCS %d, %s/%s), where this process (the load generator) and the servers share the cores; the source's machine has 8 vCPUs and does not say where its servers ran. ",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
 	b.WriteString("Absolute figures are not comparable with the source's: compare the ratios between rows.\n")
 	b.WriteString("ops/s: completed cycles per wall second over all clients; p50, p99: latency of one cycle (log-linear histogram, within 1%, never understated); errors: cycles whose Lock or Unlock failed.\n")
-	b.WriteString("The source's Redlock+Lua row stands beside both lua and redlock, its Mutex row beside both mutex (locksim's, through the runtime seam) and a bare sync.Mutex (reference; its cycle is as short as the two clock reads that time it), since it does not say which it timed; its Etcd v3 row has no counterpart here (locksim's lease lock is not built).\n")
+	b.WriteString("The source's Redlock+Lua row stands beside both lua and redlock, its Mutex row beside both mutex (locksim's, through the runtime seam) and a bare sync.Mutex (reference; its cycle is as short as the two clock reads that time it), since it does not say which it timed; its Etcd v3 row stands beside etcd (clientv3 concurrency.Mutex's algorithm through the real client: session lease, one Txn to enqueue, a guarded delete to release).\n")
+	if e, l := measured(rows, "etcd"), measured(rows, "lua"); e != nil && l != nil {
+		se, _ := sourceOf("etcd")
+		sl, _ := sourceOf("lua")
+		fmt.Fprintf(&b, "etcd ÷ lua: %s the ops/s, %s the p99; in the source, %s ÷ %s: %s the ops/s (p99 %s against %s).\n",
+			ratio(e.OpsPerSec, l.OpsPerSec), ratio(float64(e.P99), float64(l.P99)),
+			se.Strategy, sl.Strategy, ratio(se.OpsPerSec, sl.OpsPerSec), se.P99, sl.P99)
+	}
 	for _, r := range rows {
 		if r.FirstError != "" {
 			fmt.Fprintf(&b, "First error of %s: %s\n", r.Label(), oneLine(r.FirstError))
@@ -120,6 +128,28 @@ func Markdown(w io.Writer, rows []Row, safety map[string]string) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// carried reports whether some row stands beside source row s.
+func carried(rows []Row, s SourceRow) bool {
+	for _, r := range rows {
+		for _, l := range s.Locks {
+			if r.Lock == l {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// measured returns the measured row of lock, if any.
+func measured(rows []Row, lock string) *Row {
+	for i := range rows {
+		if rows[i].Lock == lock && rows[i].Skipped == "" && rows[i].OpsPerSec > 0 {
+			return &rows[i]
+		}
+	}
+	return nil
 }
 
 // baseRow is the row the ratios are taken to, and the source's figure for

@@ -8,7 +8,7 @@
 // supplies its own. TestSeamRules inspects this package's source so that no
 // lock reaches around the seam (no go statements, channels, select, sync
 // mutexes, time.Now, context.WithTimeout, global randomness or map ranges
-// outside real.go).
+// outside real.go, and etcdclient.go for the production etcd client).
 //
 // The locks, each a constructor and a concrete type implementing Locker
 // (Lock, Unlock) and, where the algorithm allows, Extender (Extend):
@@ -24,6 +24,13 @@
 //     failure.
 //   - fenced (NewFenced): the lua lock with a fencing token (an INCR in the
 //     acquire script) on the Lease.
+//   - etcd (NewEtcd): go.etcd.io/etcd/client/v3/concurrency's Mutex on a
+//     session lease kept alive by a loop in a Runtime Group: enqueue with
+//     one Txn, wait for the deletion of every older key of the prefix,
+//     release with a guarded delete. It talks to etcd through the Etcd
+//     seam; EtcdClient is the production Etcd on clientv3.
+//   - etcd-fenced (NewEtcdFenced): etcd with the key's create revision as
+//     the fencing token.
 //
 // A Lease is the proof of a holding: the key, the owner value, the local
 // time until which the holder may believe it holds the lock (Validity,
@@ -31,8 +38,8 @@
 // wrap the sentinel errors ErrNotAcquired, ErrNotOwner, ErrNoQuorum,
 // ErrExpired, ErrInvalidOptions, ErrUnknownLock and ErrUnexpectedReply.
 //
-// Names and New build a lock by name from an Env and common Options, for
-// callers that choose the lock at run time.
+// Names, EtcdNames and New build a lock by name from an Env and common
+// Options, for callers that choose the lock at run time.
 //
 // # Usage
 //
@@ -64,6 +71,16 @@
 //	lease, err := rl.Lock(ctx)          // 8s expiry, 32 tries, quorum 2
 //	lease, err = rl.Extend(ctx, lease)  // new lease.Validity
 //	err = rl.Unlock(ctx, lease)
+//
+// With etcd (go.etcd.io/etcd/client/v3), one EtcdLock per client:
+//
+//	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{"127.0.0.1:2379"}})
+//	lock, err := locks.NewEtcdFenced(locks.Real(), locks.EtcdClient(cli),
+//		locks.EtcdOptions{Key: "wallet-42", TTL: 10 * time.Second})
+//	defer lock.Close(ctx)         // stops the keep-alive loop, revokes the lease
+//	lease, err := lock.Lock(ctx)  // waits in line (FIFO) while ctx allows
+//	// ... work, passing lease.Token to storage that rejects older tokens
+//	err = lock.Unlock(ctx, lease)
 //
 // By name:
 //

@@ -15,7 +15,9 @@ type Lease struct {
 	// Key is the lock's key (for mutex, the name the lock was made with).
 	Key string
 	// Value is the random owner value written under Key: 32 hex digits (128
-	// bits) drawn from the Runtime's Rand, one per Lock call.
+	// bits) drawn from the Runtime's Rand, one per Lock call. For the etcd
+	// locks it names the holding instead: the session's lease ID in hex and
+	// the key's create revision, "<hex>:<revision>".
 	Value string
 	// Validity is the local wall-clock time (Runtime.Now of the node that
 	// called Lock) until which the holder may consider itself the owner. The
@@ -53,7 +55,7 @@ type Locker interface {
 }
 
 // Extender is implemented by locks whose lease can be extended (lua, fenced,
-// redlock). Extend returns a lease with a new Validity, or an error wrapping
+// redlock, etcd, etcd-fenced). Extend returns a lease with a new Validity, or an error wrapping
 // ErrNotOwner (or, for redlock, ErrNoQuorum or ErrExpired).
 type Extender interface {
 	Extend(ctx context.Context, lease Lease) (Lease, error)

@@ -14,6 +14,9 @@ type Env struct {
 	// fenced, one or more for redlock (the number of nodes is len(Conns)),
 	// none for mutex.
 	Conns []Conn
+	// Etcd is the etcd client of etcd and etcd-fenced (production:
+	// EtcdClient), which take no Conns.
+	Etcd Etcd
 	// Process is the shared state of the client's process, required by
 	// mutex: the clients of one process must share one *Process.
 	Process *Process
@@ -35,7 +38,8 @@ type Env struct {
 type Options struct {
 	// Key: every lock. Required.
 	Key string
-	// TTL: lua and fenced (TTL), redlock (Expiry).
+	// TTL: lua and fenced (TTL), redlock (Expiry), etcd and etcd-fenced
+	// (the session lease's TTL, whole seconds).
 	TTL time.Duration
 	// Tries: setnx, lua, fenced (0: until ctx is done), redlock (0: 32).
 	Tries int
@@ -56,38 +60,51 @@ type entry struct {
 	name  string
 	uses  string // the Options fields the lock uses, space-separated
 	build func(env Env, o Options) (Locker, error)
+	etcd  bool // an etcd lock: listed by EtcdNames, not Names
 }
 
 // registry lists the locks in name order; lookups are linear, and nothing
 // here depends on map order.
 var registry = []entry{
+	{"etcd", "Key TTL", func(env Env, o Options) (Locker, error) {
+		if err := etcdEnv("etcd", env); err != nil {
+			return nil, err
+		}
+		return locker(NewEtcd(env.Runtime, env.Etcd, EtcdOptions{Key: o.Key, TTL: o.TTL}))
+	}, true},
+	{"etcd-fenced", "Key TTL", func(env Env, o Options) (Locker, error) {
+		if err := etcdEnv("etcd-fenced", env); err != nil {
+			return nil, err
+		}
+		return locker(NewEtcdFenced(env.Runtime, env.Etcd, EtcdOptions{Key: o.Key, TTL: o.TTL}))
+	}, true},
 	{"fenced", "Key TTL Tries RetryDelay MinRetryDelay MaxRetryDelay AttemptTimeout TokenKey", func(env Env, o Options) (Locker, error) {
 		c, err := oneConn("fenced", env)
 		if err != nil {
 			return nil, err
 		}
 		return locker(NewFenced(env.Runtime, c, FencedOptions{LuaOptions: luaOpts(o), TokenKey: o.TokenKey}))
-	}},
+	}, false},
 	{"lua", "Key TTL Tries RetryDelay MinRetryDelay MaxRetryDelay AttemptTimeout", func(env Env, o Options) (Locker, error) {
 		c, err := oneConn("lua", env)
 		if err != nil {
 			return nil, err
 		}
 		return locker(NewLua(env.Runtime, c, luaOpts(o)))
-	}},
+	}, false},
 	{"mutex", "Key", func(env Env, o Options) (Locker, error) {
 		if len(env.Conns) != 0 {
 			return nil, invalid("mutex", "Conns", "has %d, want none (mutex uses no Redis)", len(env.Conns))
 		}
 		return locker(NewMutexLock(env.Runtime, env.Process, MutexOptions{Key: o.Key}))
-	}},
+	}, false},
 	{"redlock", "Key TTL Tries RetryDelay MinRetryDelay MaxRetryDelay DriftFactor TimeoutFactor Quorum", func(env Env, o Options) (Locker, error) {
 		return locker(NewRedlock(env.Runtime, env.Conns, RedlockOptions{
 			Key: o.Key, Expiry: o.TTL, Tries: o.Tries, DriftFactor: o.DriftFactor,
 			TimeoutFactor: o.TimeoutFactor, Quorum: o.Quorum, RetryDelay: o.RetryDelay,
 			MinRetryDelay: o.MinRetryDelay, MaxRetryDelay: o.MaxRetryDelay,
 		}))
-	}},
+	}, false},
 	{"setnx", "Key Tries RetryDelay MinRetryDelay MaxRetryDelay AttemptTimeout", func(env Env, o Options) (Locker, error) {
 		c, err := oneConn("setnx", env)
 		if err != nil {
@@ -97,20 +114,31 @@ var registry = []entry{
 			Key: o.Key, Tries: o.Tries, RetryDelay: o.RetryDelay,
 			MinRetryDelay: o.MinRetryDelay, MaxRetryDelay: o.MaxRetryDelay, AttemptTimeout: o.AttemptTimeout,
 		}))
-	}},
+	}, false},
 }
 
-// Names returns the names New accepts, sorted: fenced, lua, mutex, redlock,
-// setnx.
-func Names() []string {
-	names := make([]string, len(registry))
-	for i, e := range registry {
-		names[i] = e.name
+// Names returns the names of the locks on Redis and in-process, sorted:
+// fenced, lua, mutex, redlock, setnx. New also accepts EtcdNames; they are
+// listed apart because the simulator does not run them yet, and callers
+// such as the scenario layer take Names as what every backend runs.
+func Names() []string { return names(false) }
+
+// EtcdNames returns the names of the etcd locks, sorted: etcd,
+// etcd-fenced. They need Env.Etcd.
+func EtcdNames() []string { return names(true) }
+
+func names(etcd bool) []string {
+	var out []string
+	for _, e := range registry {
+		if e.etcd == etcd {
+			out = append(out, e.name)
+		}
 	}
-	return names
+	return out
 }
 
-// New builds the lock called name (one of Names) from env and opts. It
+// New builds the lock called name (one of Names or EtcdNames) from env and
+// opts. It
 // returns an error wrapping ErrUnknownLock for an unknown name, and one
 // wrapping ErrInvalidOptions, naming the field, for options the lock
 // rejects or does not use. Every lock New returns also implements
@@ -125,7 +153,7 @@ func New(name string, env Env, opts Options) (Locker, error) {
 		}
 		return e.build(env, opts)
 	}
-	return nil, fmt.Errorf("%w: %q, want one of %s", ErrUnknownLock, name, strings.Join(Names(), ", "))
+	return nil, fmt.Errorf("%w: %q, want one of %s", ErrUnknownLock, name, strings.Join(append(Names(), EtcdNames()...), ", "))
 }
 
 func unused(e entry, o Options) error {
@@ -165,6 +193,17 @@ func oneConn(name string, env Env) (Conn, error) {
 		return nil, invalid(name, "Conns", "has %d, want exactly 1", len(env.Conns))
 	}
 	return env.Conns[0], nil
+}
+
+// etcdEnv checks the Env of an etcd lock: an Etcd, and no Redis.
+func etcdEnv(name string, env Env) error {
+	if env.Etcd == nil {
+		return invalid(name, "Etcd", "is nil, want an etcd client (EtcdClient)")
+	}
+	if len(env.Conns) != 0 {
+		return invalid(name, "Conns", "has %d, want none (%s uses etcd, not Redis)", len(env.Conns), name)
+	}
+	return nil
 }
 
 func luaOpts(o Options) LuaOptions {

@@ -18,6 +18,7 @@ func CheckFencing(h histories.History, opts Options) Result {
 		token int64
 		cs    int
 		e     histories.Event
+		index int // of e in the history
 	}
 	high := make(map[string]last)
 	tokens, accepted, rejected := false, 0, 0
@@ -29,7 +30,7 @@ func CheckFencing(h histories.History, opts Options) Result {
 	if !tokens {
 		return unknownResult(NameFencing, "no fencing token appears in the history: the lock hands out none, or the storage is not told")
 	}
-	for _, e := range h {
+	for i, e := range h {
 		if !e.IsStorageAccess() {
 			continue
 		}
@@ -44,12 +45,13 @@ func CheckFencing(h histories.History, opts Options) Result {
 			r := violationResult(NameFencing, "the storage accepted an access without a fencing token on %q: client %d's %s at %s (cs %d)",
 				e.Key, e.Process, accessText(e), secs(e.Time), e.CS)
 			r.From, r.To = e.Time, e.Time
+			r.Culprits = []int{i}
 			return r
 		case !seen || e.Token > prev.token:
-			high[e.Key] = last{token: e.Token, cs: e.CS, e: e}
+			high[e.Key] = last{token: e.Token, cs: e.CS, e: e, index: i}
 		case e.Token == prev.token && e.CS == prev.cs && e.CS != 0:
 			// The same holder repeats its token.
-			high[e.Key] = last{token: e.Token, cs: e.CS, e: e}
+			high[e.Key] = last{token: e.Token, cs: e.CS, e: e, index: i}
 		default:
 			what := "a lower token"
 			if e.Token == prev.token {
@@ -60,6 +62,7 @@ func CheckFencing(h histories.History, opts Options) Result {
 				what, e.Key, e.Token, e.Process, e.CS, accessText(e), secs(e.Time),
 				prev.token, prev.e.Process, prev.cs, accessText(prev.e), secs(prev.e.Time))
 			r.From, r.To = prev.e.Time, e.Time
+			r.Culprits = []int{prev.index, i}
 			return r
 		}
 	}

@@ -35,6 +35,7 @@ func CheckMutualExclusion(h histories.History, opts Options) Result {
 		text, from, to := explainOverlaps(h, pairs, hold, spans)
 		r := violationResult(NameMutualExclusion, "%s", text)
 		r.Notes, r.From, r.To = notes, from, to
+		r.Culprits = culprits(pairs[0])
 		return r
 	}
 	possible := intervals(sections, true, opts.StorageComplete)
@@ -110,6 +111,19 @@ func overlaps(ivs []interval) []overlap {
 		}
 	}
 	return pairs
+}
+
+// culprits are the two accesses that bound the overlap of p: the first
+// accepted access of the later section, which lands inside the earlier
+// one, and the earlier section's next accepted access after it.
+func culprits(p overlap) []int {
+	inside := p.b.s.accepted[0].index
+	for _, a := range p.a.s.accepted {
+		if a.index > inside {
+			return []int{inside, a.index}
+		}
+	}
+	return []int{inside} // unreachable: overlaps found p.b's start before p.a's end
 }
 
 const maxReported = 3

@@ -91,6 +91,14 @@ type Result struct {
 	// for histories.Timeline; both zero when it is not known.
 	From time.Duration `json:"from,omitempty"`
 	To   time.Duration `json:"to,omitempty"`
+	// Culprits are the history indices of the events that make the
+	// violation, in history order: for mutual exclusion the access of one
+	// critical section that lands inside the other and the other's next
+	// access (the overlap's bounds); for fencing the accepted access and
+	// the one it should have been refused after. Nil when the check names
+	// no such events. A report marks them; an artifact does not keep them
+	// (a replay recomputes them).
+	Culprits []int `json:"-"`
 	// Visualization is the path of a porcupine HTML visualization written
 	// for this result, if any.
 	Visualization string `json:"visualization,omitempty"`

@@ -3,7 +3,6 @@ package simlock
 import (
 	"github.com/locksim/locksim/sim/redis"
 	"strconv"
-
 )
 
 // The Go fast paths of the published lock libraries' scripts (issue 12):

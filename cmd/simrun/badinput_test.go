@@ -157,6 +157,9 @@ func TestBadInput(t *testing.T) {
 	notJSON := write("not-json.json", `{"faults": [`)
 	unknownNode := write("unknown-node.json", `{"faults":[{"kind":"pause","at":"1s","node":"redis-9","for":"1s"}]}`)
 	lateFault := write("late-fault.json", `{"faults":[{"kind":"pause","at":"500h","node":"client-1","for":"1s"}]}`)
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "badresults"), 0o755))
+	badResults := filepath.Join(dir, "badresults")
+	write("badresults/results.jsonl", `{"lock":"lua","outcome":"fine","seed":1}`)
 	longFault := write("long-fault.json", `{"faults":[{"kind":"pause","at":"1s","node":"client-1","for":"2562047h"}]}`)
 
 	art := violatingArtifact(t)
@@ -255,6 +258,10 @@ func TestBadInput(t *testing.T) {
 		{"shrink schedule not the config's", []string{"shrink", otherSchedule}, "artifact schedule"},
 		{"experiment unknown", []string{"experiment", "coin-flip"}, `unknown experiment "coin-flip"`},
 		{"experiment bad duration", []string{"experiment", "retry-jitter", "--duration", "1"}, "--duration"},
+		{"report no dir", []string{"report"}, "want exactly one DIR"},
+		{"report missing dir", []string{"report", filepath.Join(dir, "nope")}, "DIR " + filepath.Join(dir, "nope") + ": not a directory"},
+		{"report file not dir", []string{"report", badFaults}, "not a directory"},
+		{"report bad results", []string{"report", badResults}, "results.jsonl: line 1: outcome \"fine\" is not one of"},
 	}
 	var lines []string
 	for _, tc := range cases {

@@ -16,6 +16,7 @@ import (
 // benchFlags maps the fields of bench.Config to the flags that set them.
 var benchFlags = map[string]string{
 	"Addrs":    "--redis",
+	"Etcd":     "--etcd",
 	"Locks":    "--locks",
 	"Clients":  "--clients",
 	"Duration": "--duration",
@@ -23,28 +24,30 @@ var benchFlags = map[string]string{
 	"TTL":      "--ttl",
 }
 
-// cmdBench is `simrun bench --redis ADDR[,ADDR...]`: the source's benchmark
-// table, measured on running redis-servers, beside the safety the
+// cmdBench is `simrun bench --redis ADDR[,ADDR...] [--etcd ENDPOINT]`: the
+// source's benchmark table, measured on running redis-servers (and an etcd
+// cluster for the etcd row, skipped without --etcd), beside the safety the
 // simulator measured (--safety, the output of `simrun matrix --json`).
 func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlags("bench")
 	addrs := fs.String("redis", "", "comma-separated redis-server addresses (host:port); redlock uses the first 3 and the first 5")
+	etcdEPs := fs.String("etcd", "", "comma-separated client endpoints (host:port) of one etcd cluster, for the etcd row (skipped without)")
 	clients := fs.Int("clients", bench.DefaultClients, "concurrent clients per row")
 	dur := fs.String("duration", bench.DefaultDuration.String(), "how long each row runs, over all its rounds")
 	rounds := fs.Int("rounds", bench.DefaultRounds, "rounds in which the rows take turns")
 	lockList := fs.String("locks", "", "comma-separated locks (default "+strings.Join(bench.DefaultLocks, ",")+")")
-	ttl := fs.String("ttl", "", "TTL of lua and fenced, expiry of redlock (default the lock's, 8s)")
+	ttl := fs.String("ttl", "", "TTL of lua and fenced, expiry of redlock (default the lock's, 8s), session TTL of etcd (whole seconds; default 60s)")
 	contended := fs.Bool("contended", false, "all clients of a row lock one key (default: one key each)")
 	safetyFile := fs.String("safety", "", "the JSON of `simrun matrix --json`, for the safety column")
 	asJSON := fs.Bool("json", false, "print the rows as JSON")
-	pos, err := parse(fs, args, stdout, "--redis ADDR[,ADDR...] [flags]")
+	pos, err := parse(fs, args, stdout, "--redis ADDR[,ADDR...] [--etcd ENDPOINT[,...]] [flags]")
 	if err != nil {
 		return 0, err
 	}
 	if len(pos) > 0 {
 		return 0, badInput("unexpected argument %q (bench takes only flags)", pos[0])
 	}
-	cfg := bench.Config{Addrs: listFlag(*addrs), Locks: listFlag(*lockList), Clients: *clients, Rounds: *rounds, Contended: *contended}
+	cfg := bench.Config{Addrs: listFlag(*addrs), Etcd: listFlag(*etcdEPs), Locks: listFlag(*lockList), Clients: *clients, Rounds: *rounds, Contended: *contended}
 	if cfg.Clients == 0 {
 		return 0, badInput("--clients: 0, want at least 1")
 	}
@@ -71,9 +74,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 	switch {
 	case errors.As(err, &ce):
 		if ce.Field == "Addrs" && *addrs == "" {
-			return 0, badInput("--redis: missing; want ADDR[,ADDR...] of running redis-servers (only --locks mutex runs without)")
+			return 0, badInput("--redis: missing; want ADDR[,ADDR...] of running redis-servers (only --locks mutex and the etcd locks run without)")
 		}
 		return 0, badInput("%s: %s", benchFlags[ce.Field], ce.Msg)
+	case errors.As(err, &se) && se.Kind == "etcd":
+		return 0, badInput("--etcd: etcd %s does not answer (%v)", se.Addr, se.Err)
 	case errors.As(err, &se):
 		return 0, badInput("--redis: redis-server %s does not answer (%v)", se.Addr, se.Err)
 	case err != nil:

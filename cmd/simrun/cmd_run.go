@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
@@ -34,6 +35,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if err != nil {
 		return 0, err
+	}
+	if o.artifact != "" {
+		if o.page, err = writeFailurePage(o.artifact); err != nil {
+			fmt.Fprintf(stderr, "simrun run: no HTML report: %v\n", err)
+		}
 	}
 	if *asJSON {
 		if err := printJSON(stdout, o, cf.reproduce(*seed)); err != nil {

@@ -49,6 +49,7 @@ func commands() []command {
 		{"matrix", "[--seeds N] [--locks a,b] [--scenarios x,y] [--jobs N] [--json]", "measure the expected-outcome table", cmdMatrix},
 		{"replay", "ARTIFACT [--out DIR]", "re-run an artifact and check its trace hash", cmdReplay},
 		{"shrink", "ARTIFACT [--out FILE]", "make a failing artifact minimal", cmdShrink},
+		{"report", "DIR [--out FILE]", "write one HTML page of an explore directory's failures", cmdReport},
 		{"experiment", "retry-jitter [--seeds N] [--jobs N] [--json]", "answer a question of the sources with data", cmdExperiment},
 		{"live", "--lock NAME --scenario NAME [--seed N] ...", "run one config against real redis-servers with real faults", cmdLive},
 		{"crosscheck", "[--locks a,b] [--scenarios x,y] [--runs N] [--jobs N]", "run named cells in the simulator and live, and compare", cmdCrosscheck},

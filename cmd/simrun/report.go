@@ -20,6 +20,7 @@ type outcome struct {
 	res      *scenario.Result
 	artifact string   // path, "" if none
 	viz      []string // visualization paths
+	page     string   // the HTML page of the failure, "" if none
 }
 
 // execute runs cfg with seed; on a violation it writes the artifact into
@@ -123,6 +124,9 @@ func printResult(w io.Writer, o *outcome, reproduce string) {
 	for _, v := range o.viz {
 		fmt.Fprintf(w, "visualization: %s\n", v)
 	}
+	if o.page != "" {
+		fmt.Fprintf(w, "report: %s (open it in a browser)\n", o.page)
+	}
 	fmt.Fprintln(w, "reproduce:")
 	if o.artifact != "" {
 		fmt.Fprintf(w, "  simrun replay %s\n", o.artifact)
@@ -191,6 +195,7 @@ type jsonResult struct {
 	TraceHash     string            `json:"trace_hash"`
 	Artifact      *string           `json:"artifact"`
 	Visualization []string          `json:"visualizations"`
+	Report        *string           `json:"report,omitempty"`
 	Operations    int               `json:"operations"`
 	Acquisitions  int               `json:"acquisitions"`
 	Reproduce     []string          `json:"reproduce,omitempty"`
@@ -210,6 +215,9 @@ func printJSON(w io.Writer, o *outcome, reproduce string) error {
 	}
 	for _, c := range res.Checks {
 		j.Checks[c.Check] = c.Verdict.String()
+	}
+	if o.page != "" {
+		j.Report = &o.page
 	}
 	if o.artifact != "" {
 		j.Artifact = &o.artifact

@@ -35,6 +35,8 @@ var Rules = []Rule{
 		"histories knows neither the simulator nor the locks"},
 	{"faults", []string{"locks", "sim", "simlock", "scenario", "backend"},
 		"faults are data: they know neither the locks nor the simulator"},
+	{"report", []string{"sim", "simlock", "locks", "scenario", "faults", "backend", "bench"},
+		"report only renders histories and check results; its caller replays the artifacts"},
 	{"scenario", []string{"backend", "bench"},
 		"scenario declares the Backend interface it needs; each backend implements it in its own package, chosen by the caller"},
 }

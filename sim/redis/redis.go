@@ -53,7 +53,23 @@ type Command struct {
 	From  *sim.Node // the client node that sent it
 	Args  []string
 	Reply any   // go-redis shape; nil with Err for nil and error replies
-	Err   error // redis.Nil (go-redis's, locks.ErrNil), a Error, or nil
+	Err   error // redis.Nil (go-redis's, locks.ErrNil), an Error, or nil
+
+	db *miniredis.RedisDB // the database the command ran on, for Holds
+}
+
+// Holds returns the string value key holds on the node right after the
+// command, and whether it holds one, for a key the command names: the
+// lifetime of a lock key, as the node really kept it. It reads without
+// ticking the node's clock or ageing its TTLs, so that watching a run
+// leaves its trace as it was; a key the command does not name may have
+// expired unseen and read as still there.
+func (c Command) Holds(key string) (string, bool) {
+	if c.db == nil {
+		return "", false
+	}
+	v, err := c.db.Get(key) // an error if it does not exist or is no string
+	return v, err == nil
 }
 
 // OnCommand registers f to be called after every command a Redis node of
@@ -336,7 +352,7 @@ func (rn *Node) exec(peer *server.Peer, from *sim.Node, args []string) (any, err
 	}
 	rn.traceCommand(args, val, err)
 	if hooks := rn.reg.hooks; len(hooks) > 0 {
-		c := Command{At: now, Wall: wall, Node: rn, From: from, Args: args, Reply: val, Err: err}
+		c := Command{At: now, Wall: wall, Node: rn, From: from, Args: args, Reply: val, Err: err, db: db}
 		for _, f := range hooks {
 			f(c)
 		}
