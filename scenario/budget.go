@@ -140,8 +140,8 @@ func (b Budget) exceeded(r *run) string {
 	switch {
 	case b.Events > 0 && st.Timers+st.Picks > b.Events:
 		return fmt.Sprintf("%d scheduler events by %s of simulated time, more than %d", st.Timers+st.Picks, r.w.Elapsed(), b.Events)
-	case b.RedisCommands > 0 && st.RedisCommands > b.RedisCommands:
-		return fmt.Sprintf("%d Redis commands by %s of simulated time, more than %d", st.RedisCommands, r.w.Elapsed(), b.RedisCommands)
+	case b.RedisCommands > 0 && st.Requests > b.RedisCommands:
+		return fmt.Sprintf("%d Redis commands by %s of simulated time, more than %d", st.Requests, r.w.Elapsed(), b.RedisCommands)
 	case b.LogBytes > 0 && logBytes > b.LogBytes:
 		return fmt.Sprintf("%d bytes of Redis write logs by %s of simulated time, more than %d", logBytes, r.w.Elapsed(), b.LogBytes)
 	case b.HistoryEvents > 0 && hist > b.HistoryEvents:

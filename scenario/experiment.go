@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"fmt"
+	"github.com/locksim/locksim/sim/redis"
 	"slices"
 	"strings"
 	"sync"
@@ -120,7 +121,7 @@ type roundRecorder struct {
 	current map[string]*round
 }
 
-func (rr *roundRecorder) command(cmd sim.RedisCommand) {
+func (rr *roundRecorder) command(cmd redis.Command) {
 	if len(cmd.Args) < 4 || !strings.EqualFold(cmd.Args[0], "SET") || !slices.ContainsFunc(cmd.Args, func(a string) bool { return strings.EqualFold(a, "NX") }) {
 		return
 	}
@@ -156,7 +157,7 @@ func RetryJitter(ctx context.Context, o JitterOptions) ([]JitterRow, error) {
 		rr := &roundRecorder{current: map[string]*round{}}
 		var mu sync.Mutex // the hook runs on the run's scheduler; guard anyway
 		hook := sim.Option(func(w *sim.World) {
-			w.OnRedisCommand(func(cmd sim.RedisCommand) { mu.Lock(); rr.command(cmd); mu.Unlock() })
+			redis.OnCommand(w, func(cmd redis.Command) { mu.Lock(); rr.command(cmd); mu.Unlock() })
 		})
 		res, err := Run(JitterConfig(o, s), seed, Options{SimOptions: []sim.Option{hook}})
 		if err != nil {

@@ -33,7 +33,7 @@ func jitterAnswer(w io.Writer, rows []JitterRow) {
 	}
 	fmt.Fprintln(w, `
 How the table is measured: every SET NX a Redis node executes is observed
-(sim.World.OnRedisCommand) and grouped into rounds by the Lock call's value
+(redis.OnCommand, package sim/redis) and grouped into rounds by the Lock call's value
 (a new round when a node sees the value again); a round is won with a
 quorum of grants, busy with none (someone holds the lock), partial in
 between. A split vote is a cluster of rounds overlapping in time in which at

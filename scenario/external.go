@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"github.com/locksim/locksim/sim/redis"
 	"slices"
 	"sync"
 
@@ -37,7 +38,7 @@ type RedisBackend interface {
 	Backend
 	// RedisConn returns the Conn through which the lock of client task rt,
 	// on node from, reaches Redis node rn.
-	RedisConn(rt *sim.Runtime, from *sim.Node, rn *sim.RedisNode) locks.Conn
+	RedisConn(rt *sim.Runtime, from *sim.Node, rn *redis.Node) locks.Conn
 }
 
 // An ExternalLock is a lock under test that locksim does not build on its

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"github.com/locksim/locksim/sim/redis"
 	"slices"
 	"time"
 
@@ -25,7 +26,7 @@ type KeyState struct {
 // watched run has the trace hash of an unwatched one (a replay checks it).
 func WatchKeys(keys []string, out *[]KeyState) sim.Option {
 	return func(w *sim.World) {
-		w.OnRedisCommand(func(c sim.RedisCommand) {
+		redis.OnCommand(w, func(c redis.Command) {
 			for _, k := range keys {
 				if !slices.Contains(c.Args[1:], k) {
 					continue

@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"fmt"
+	"github.com/locksim/locksim/sim/redis"
 	"testing"
 	"time"
 
@@ -61,7 +62,7 @@ func TestRedlockValidityIsComputedOnTheClientClock(t *testing.T) {
 			client := w.AddNode("client-1")
 			client.SetDrift(drift)
 			for i := 1; i <= 5; i++ {
-				conns = append(conns, w.AddRedisNode(fmt.Sprintf("redis-%d", i), sim.PersistAlways).Conn(client))
+				conns = append(conns, redis.AddNode(w, fmt.Sprintf("redis-%d", i), redis.PersistAlways).Conn(client))
 			}
 			var start, end time.Time
 			var lease locks.Lease

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"github.com/locksim/locksim/sim/redis"
 	"strconv"
 	"time"
 
@@ -22,7 +23,7 @@ type run struct {
 
 	storageNode *sim.Node
 	store       *storage
-	redis       []*sim.RedisNode
+	redis       []*redis.Node
 	clients     []*client
 	nodes       map[string]*sim.Node // by the schedule's node names
 	process     *locks.Process       // mutex: the state of the one client process
@@ -38,7 +39,7 @@ func build(cfg Config, seed uint64, opts ...sim.Option) *run {
 	r.rec = &recorder{w: w, sizeHint: historySizeHint(cfg)}
 
 	for i := 1; i <= cfg.Nodes; i++ {
-		rn := w.AddRedisNode(faults.RedisNode(i), sim.PersistAlways)
+		rn := redis.AddNode(w, faults.RedisNode(i), redis.PersistAlways)
 		r.redis = append(r.redis, rn)
 		r.nodes[rn.Name()] = rn.Node()
 	}
@@ -120,7 +121,7 @@ func (r *run) newLock(c *client, rt *sim.Runtime) (locks.Locker, error) {
 
 // conn is client c's connection to Redis node rn: the World's, or the
 // backend's when it runs the Redis nodes.
-func (r *run) conn(rt *sim.Runtime, c *client, rn *sim.RedisNode) locks.Conn {
+func (r *run) conn(rt *sim.Runtime, c *client, rn *redis.Node) locks.Conn {
 	if r.servers != nil {
 		return r.servers.RedisConn(rt, c.node, rn)
 	}
@@ -148,7 +149,7 @@ func (r *run) resolve(names []string) []*sim.Node {
 func (r *run) setPersistence(n *sim.Node, p faults.Persistence) {
 	for _, rn := range r.redis {
 		if rn.Node() == n {
-			mode, err := sim.ParsePersistence(string(p))
+			mode, err := redis.ParsePersistence(string(p))
 			if err != nil {
 				panic(fmt.Sprintf("scenario: validated persistence does not parse: %v", err))
 			}
@@ -161,12 +162,12 @@ func (r *run) setPersistence(n *sim.Node, p faults.Persistence) {
 // lock keys expiring or vanishing on Redis nodes, and client crashes.
 func (r *run) observe(e sim.Event) {
 	switch e.Kind {
-	case sim.EvExpire, sim.EvKeyLost:
+	case redis.EvExpire, redis.EvKeyLost:
 		if e.Key != lockKey {
 			return
 		}
 		op := histories.OpExpire
-		if e.Kind == sim.EvKeyLost {
+		if e.Kind == redis.EvKeyLost {
 			op = histories.OpVanish
 		}
 		r.rec.observe(histories.Event{Op: op, Node: e.Node, Key: e.Key, Value: e.Value})

@@ -7,24 +7,24 @@ type EventKind string
 
 // The kinds of Event.
 const (
-	EvCrash         EventKind = "crash"          // Node crashed (its host too if Host)
-	EvRestart       EventKind = "restart"        // Node restarted
-	EvPause         EventKind = "pause"          // Node paused for D (0: until resumed)
-	EvResume        EventKind = "resume"         // Node resumed
-	EvPartition     EventKind = "partition"      // Nodes and Peers cut from each other
-	EvPartitionOne  EventKind = "partition-one"  // Nodes cannot reach Peers
-	EvHeal          EventKind = "heal"           // every partition healed
-	EvLoss          EventKind = "loss"           // loss Rate set from Node to Peer ("" Node: global)
-	EvDelay         EventKind = "delay"          // extra delay D from Node to Peer
-	EvDrift         EventKind = "drift"          // Node's clocks drift at Rate
-	EvStep          EventKind = "step"           // Node's wall clock stepped by D
-	EvExpire        EventKind = "expire"         // Key expired on Redis node Node (reported at restart if it expired while down)
-	EvKeyLost       EventKind = "key-lost"       // Key, alive at the crash, lost by the restart of Redis node Node
-	EvRedisRestored EventKind = "redis-restored" // Redis node Node replayed its write log
+	EvCrash        EventKind = "crash"         // Node crashed (its host too if Host)
+	EvRestart      EventKind = "restart"       // Node restarted
+	EvPause        EventKind = "pause"         // Node paused for D (0: until resumed)
+	EvResume       EventKind = "resume"        // Node resumed
+	EvPartition    EventKind = "partition"     // Nodes and Peers cut from each other
+	EvPartitionOne EventKind = "partition-one" // Nodes cannot reach Peers
+	EvHeal         EventKind = "heal"          // every partition healed
+	EvLoss         EventKind = "loss"          // loss Rate set from Node to Peer ("" Node: global)
+	EvDelay        EventKind = "delay"         // extra delay D from Node to Peer
+	EvDrift        EventKind = "drift"         // Node's clocks drift at Rate
+	EvStep         EventKind = "step"          // Node's wall clock stepped by D
 )
 
-// Event is a fault or an observation of the World, reported to the
-// functions registered with OnEvent as it happens.
+// A server model reports events of kinds of its own (World.Report), with
+// the fields Key, Value and N.
+
+// Event is a fault or an observation of the World or of a server model,
+// reported to the functions registered with OnEvent as it happens.
 type Event struct {
 	At    time.Duration // true elapsed time
 	Kind  EventKind
@@ -32,11 +32,11 @@ type Event struct {
 	Peer  string   // the other end of a link, if one
 	Nodes []string // one side of a partition
 	Peers []string // the other side of a partition
-	Key   string   // the Redis key, for EvExpire and EvKeyLost
-	Value string   // EvExpire and EvKeyLost: the key's last value, if a string
+	Key   string   // a server model's key, for its events
+	Value string   // a server model's value, for its events
 	Rate  float64  // drift or loss rate
 	D     time.Duration
-	N     int       // EvRedisRestored: log entries replayed
+	N     int       // a count, for a server model's events
 	Wall  time.Time // the wall clock of Node at the event, if one
 	Host  bool      // EvCrash: a host crash (CrashHost), not a process crash
 }

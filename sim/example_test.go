@@ -6,82 +6,61 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/locksim/locksim/sim"
 )
 
-// A client takes a lock key with SET NX PX while a second client finds it
-// taken; a forward step of the Redis node's wall clock expires it early.
-func ExampleWorld() {
-	w := sim.NewWorld(42)
-	defer w.Close()
-	rn := w.AddRedisNode("redis", sim.PersistNone)
-	a, b := w.AddNode("a"), w.AddNode("b")
-	w.OnEvent(func(e sim.Event) {
-		if e.Kind == sim.EvExpire {
-			fmt.Printf("%s expired on %s at %v\n", e.Key, e.Node, e.At.Round(time.Millisecond))
-		}
-	})
-	try := func(n *sim.Node, at time.Duration) {
-		w.At(at, func() {
-			w.Spawn(n, "try", func(rt *sim.Runtime) {
-				ctx, cancel := rt.WithTimeout(context.Background(), 100*time.Millisecond)
-				defer cancel()
-				_, err := rn.Conn(n).Do(ctx, "SET", "lock", n.Name(), "NX", "PX", 10000)
-				switch {
-				case err == nil:
-					fmt.Println(n.Name(), "holds the lock")
-				case errors.Is(err, redis.Nil): // locks.ErrNil
-					fmt.Println(n.Name(), "finds it taken")
-				default:
-					fmt.Println(n.Name(), "error:", err)
-				}
-			})
-		})
-	}
-	try(a, 0)
-	try(b, time.Second)
-	w.At(2*time.Second, func() { rn.Node().StepWall(time.Minute) })
-	try(b, 3*time.Second)
-	w.Run(5 * time.Second)
-	// Output:
-	// a holds the lock
-	// b finds it taken
-	// lock expired on redis at 2s
-	// b holds the lock
+// counter is a server model: "incr" adds one and replies with the count;
+// "wait" replies later, when the count next changes (a deferred reply).
+// It loses its count at a crash.
+type counter struct {
+	sim.NopServer
+	n       int
+	waiting []*sim.Request
 }
 
-// A fast path known only by the SHA-1 of the script it implements (a
-// library's script, whose text locksim does not copy) serves the EVAL of
-// the exact body and its EVALSHA; a body one byte off runs interpreted.
-func ExampleNewFastPathSHA1() {
-	incr := sim.NewFastPathSHA1("incr", "f793247de6e1e3c553cd42d39c812df499e679e4", func(c *sim.ScriptCall) bool {
-		if len(c.Keys) != 1 {
-			return false // the interpreter runs (and fails) the odd call
+func (s *counter) Serve(r *sim.Request) {
+	switch r.Body() {
+	case "incr":
+		s.n++
+		r.Reply(s.n, nil)
+		for _, w := range s.waiting {
+			w.Reply(s.n, nil)
 		}
-		return c.Return(c.Call("INCR", c.Keys[0]))
-	})
-	w := sim.NewWorld(1, sim.WithFastPaths(incr))
+		s.waiting = nil
+	case "wait":
+		s.waiting = append(s.waiting, r)
+	default:
+		r.Reply(nil, fmt.Errorf("unknown request %v", r.Body()))
+	}
+}
+
+func (s *counter) Crashed(bool) { s.n, s.waiting = 0, nil }
+
+// A server model on the kernel's API: a client waits for a change while
+// another increments; a request reaching the crashed server is refused.
+func Example() {
+	w := sim.NewWorld(1)
 	defer w.Close()
-	rn := w.AddRedisNode("redis", sim.PersistNone)
-	c := w.AddNode("client")
-	const body = `return redis.call("INCR", KEYS[1])` // as the library sends it
-	w.Spawn(c, "client", func(rt *sim.Runtime) {
-		conn := rn.Conn(c)
-		for _, cmd := range [][]any{
-			{"EVAL", body, 1, "n"},
-			{"EVALSHA", incr.SHA1(), 1, "n"},
-			{"EVAL", body + " ", 1, "n"},
-		} {
-			v, err := conn.Do(context.Background(), cmd...)
-			fast, interpreted := rn.ScriptStats()
-			fmt.Println(cmd[0], v, err, "fast", fast, "interpreted", interpreted)
-		}
+	srv := w.AddServer("counter", &counter{})
+	a, b := w.AddNode("a"), w.AddNode("b")
+	w.Spawn(a, "waiter", func(rt *sim.Runtime) {
+		v, err := w.Connect(a, srv).Call(context.Background(), "wait")
+		fmt.Println("a saw", v, err)
 	})
-	w.Run(time.Minute)
+	w.Spawn(b, "incr", func(rt *sim.Runtime) {
+		_ = rt.Sleep(context.Background(), time.Second)
+		v, err := w.Connect(b, srv).Call(context.Background(), "incr")
+		fmt.Println("b incremented to", v, err)
+	})
+	w.At(2*time.Second, func() { w.Crash(srv) })
+	w.Spawn(b, "late", func(rt *sim.Runtime) {
+		_ = rt.Sleep(context.Background(), 3*time.Second)
+		_, err := w.Connect(b, srv).Call(context.Background(), "incr")
+		fmt.Println("refused:", errors.Is(err, sim.ErrConnRefused))
+	})
+	w.Run(5 * time.Second)
 	// Output:
-	// EVAL 1 <nil> fast 1 interpreted 0
-	// EVALSHA 2 <nil> fast 2 interpreted 0
-	// EVAL 3 <nil> fast 2 interpreted 1
+	// b incremented to 1 <nil>
+	// a saw 1 <nil>
+	// refused: true
 }

@@ -3,8 +3,8 @@ package sim
 import "time"
 
 // The seam to foreign code: code that does not run as a task (a published
-// library on go-redis, with its own goroutines, timers and sockets) but
-// shares the World's time, its network and its Redis nodes. A backend (see
+// client library, with its own goroutines, timers and sockets) but shares
+// the World's time, its network and its server nodes. A backend (see
 // DESIGN.md, backend/unmodified) owns the impure part: it runs the foreign
 // goroutines, collects what they do and hands it to the World only at
 // quiescent points, through the idle hook, in an order of its own that does
@@ -17,7 +17,7 @@ import "time"
 // where foreign code runs on); it returns the true time to advance to, at
 // least the World's now and at most next. Right after time has advanced,
 // the scheduler calls Deliver, which may submit foreign work into the World
-// (RedisConn.Submit, the resume functions of External) from the World's
+// (Conn.Submit, the resume functions of External) from the World's
 // goroutine.
 type IdleHook struct {
 	Wait    func(next time.Duration, ok bool) time.Duration
@@ -98,26 +98,6 @@ func (rt *Runtime) External(start func(resume func())) {
 
 // Externals returns the number of tasks waiting in External.
 func (w *World) Externals() int { return w.external }
-
-// Submit sends one command over the simulated network from node from to the
-// Redis node, without a task: the command runs on its arrival, and reply is
-// called with its reply when that comes back (on the World's goroutine).
-// Latency, loss, partitions, pauses and crashes apply as to Do; a lost
-// request or reply means reply is never called. The connection keeps its
-// server-side state (MULTI, the selected database) across commands, as a
-// real connection does. Call it from outside the tasks (an idle hook's
-// Deliver): it is how foreign code reaches a Redis node.
-func (c *RedisConn) Submit(args []string, reply func(v any, err error)) {
-	if len(args) == 0 {
-		reply(nil, RedisError("ERR empty command"))
-		return
-	}
-	if c.from.crashed {
-		return // a crashed node sends nothing
-	}
-	r := &redisCall{c: c, args: args, done: reply}
-	c.rn.w.sendMsg(c.from, c.rn.node, r, &r.msg)
-}
 
 // Report hands e to the World's event observers (OnEvent) as if the World
 // had seen it, at the World's current time: for a backend whose servers

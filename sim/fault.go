@@ -4,16 +4,14 @@ import "time"
 
 // Crash kills n's process: every task of n unwinds at its next seam call
 // (no seam call of it, deferred ones included, reaches the World again),
-// queued and in-flight messages to n are lost, and a Redis node loses what
-// its persistence mode does not keep after a process crash: everything
-// under none, nothing it acknowledged under everysec (the writes had
-// reached the kernel) or always. Requests that reach a crashed node are
-// refused. Crashing a crashed node does nothing.
+// queued and in-flight messages to n are lost, and a server node loses
+// what its model does not keep after a process crash (Server.Crashed).
+// Requests that reach a crashed node are refused. Crashing a crashed node
+// does nothing.
 func (w *World) Crash(n *Node) { w.crash(n, false) }
 
-// CrashHost is Crash of n's whole host (power loss, kernel panic): a Redis
-// node under everysec also loses the writes after its last fsync, which
-// runs once a second at a phase drawn from the node's random stream.
+// CrashHost is Crash of n's whole host (power loss, kernel panic): a
+// server node's model also loses what its host had not written to disk.
 func (w *World) CrashHost(n *Node) { w.crash(n, true) }
 
 func (w *World) crash(n *Node, host bool) {
@@ -31,6 +29,7 @@ func (w *World) crash(n *Node, host bool) {
 		w.drop(m.id, "down")
 	}
 	n.inbox = nil
+	n.held = nil
 	w.killTasks(n)
 	w.unwind()
 	if host {
@@ -38,14 +37,16 @@ func (w *World) crash(n *Node, host bool) {
 	} else {
 		w.trace(trFault, uint64(n.id), n.incarnation, "crash")
 	}
-	if n.redis != nil {
-		n.redis.crash(host)
+	if n.server != nil {
+		w.cancelServerTimers(n)
+		n.server.Crashed(host)
 	}
 	w.emit(Event{Kind: EvCrash, Node: n.name, Wall: n.WallNow(), Host: host})
 }
 
-// Restart brings a crashed node back: a Redis node replays its write log,
-// and the functions registered with OnStart run again. Restarting a node
+// Restart brings a crashed node back: a server node's model restores
+// what it kept (Server.Restarted), and the functions registered with
+// OnStart run again. Restarting a node
 // that is up crashes it first.
 func (w *World) Restart(n *Node) {
 	if !n.crashed {
@@ -54,8 +55,8 @@ func (w *World) Restart(n *Node) {
 	n.crashed = false
 	w.trace(trFault, uint64(n.id), n.incarnation, "restart")
 	w.emit(Event{Kind: EvRestart, Node: n.name, Wall: n.WallNow()})
-	if n.redis != nil {
-		n.redis.restart()
+	if n.server != nil {
+		n.server.Restarted()
 	}
 	for _, f := range n.starts {
 		f(n)
@@ -89,6 +90,9 @@ func (w *World) Pause(n *Node, d time.Duration) {
 	}
 	w.trace(trFault, uint64(n.id), uint64(d), "pause")
 	w.emit(Event{Kind: EvPause, Node: n.name, D: d, Wall: n.WallNow()})
+	if n.server != nil {
+		n.server.Paused()
+	}
 }
 
 // Resume ends a pause: n's runnable tasks may run again and the messages
@@ -104,6 +108,17 @@ func (w *World) Resume(n *Node) {
 	n.parked = nil
 	w.trace(trFault, uint64(n.id), 0, "resume")
 	w.emit(Event{Kind: EvResume, Node: n.name, Wall: n.WallNow()})
+	held := n.held
+	n.held = nil
+	for _, h := range held {
+		h.resend()
+	}
+	if n.server != nil {
+		n.server.Resumed()
+	}
+	if n.crashed || n.paused {
+		return // Resumed crashed or paused it again: the inbox waits or is gone
+	}
 	inbox := n.inbox
 	n.inbox = nil
 	for i, m := range inbox {

@@ -6,7 +6,7 @@ import (
 )
 
 // Node is a process of the simulated system: a client that runs tasks, a
-// service (see AddService) or a Redis node. It has its own wall and
+// service (see AddService) or a server node (AddServer). It has its own wall and
 // monotonic clocks and can crash, restart and pause.
 type Node struct {
 	w    *World
@@ -25,10 +25,11 @@ type Node struct {
 	tasks  []*task
 	parked []*task    // runnable tasks held back while paused
 	inbox  []*message // deliveries held back while paused
+	held   []heldSend // replies and messages a paused server node sends on resume
 	starts []func(*Node)
 
 	handler Handler
-	redis   *RedisNode
+	server  Server
 }
 
 // AddNode adds a client node, up and running, with clocks in step with true
@@ -93,24 +94,20 @@ func (n *Node) SetDrift(rate float64) {
 }
 
 // StepWall steps the node's wall clock by d (forward if positive). The
-// monotonic clock does not move. On a Redis node, whose deadlines are
-// absolute instants of its wall clock as in Redis (redisclock.go), keys
-// whose deadline a forward step passes expire at once, and a backward step
-// extends every TTL by the step.
+// monotonic clock does not move. A server node is told before and after
+// (Server.WallStepping, WallStepped): one whose deadlines are absolute
+// instants of its wall clock expires what a forward step passes.
 func (n *Node) StepWall(d time.Duration) {
 	w := n.w
-	rn := n.redis
-	if rn != nil && !n.crashed {
-		rn.syncClock() // TTLs age up to the step, then from the new reading
+	s := n.server
+	if s != nil && !n.crashed {
+		s.WallStepping(d)
 	}
 	n.clock.offset += d
 	w.trace(trFault, uint64(n.id), uint64(d), "step")
 	w.emit(Event{Kind: EvStep, Node: n.name, D: d, Wall: n.WallNow()})
-	if rn != nil && !n.crashed {
-		rn.syncClock()
-		if d != 0 {
-			rn.probeAll() // expired, or their deadlines moved on the monotonic clock
-		}
+	if s != nil && !n.crashed {
+		s.WallStepped(d)
 	}
 }
 

@@ -22,7 +22,7 @@ type perturbation struct {
 	extraCommand bool          // one more GET at the end of one client's work
 	swapPick     int           // > 0: the swapPick-th pick among several runs another task
 	bumpLatency  uint64        // > 0: message bumpLatency arrives 1ns later
-	pauseAt      time.Duration // when the Redis node is paused for 30ms
+	pauseAt      time.Duration // when the server node is paused for 30ms
 }
 
 // oracleRun is what a run of oracleWorld did.
@@ -33,8 +33,8 @@ type oracleRun struct {
 	bumped  bool // the latency was bumped
 }
 
-// oracleWorld runs 3 clients doing 25 lock operations each on one Redis
-// node and a fourth fanning out GETs, with the default (jittered) latency
+// oracleWorld runs 3 clients doing 25 lock operations each on one server
+// node (kv_test.go) and a fourth fanning out GETs, with the default (jittered) latency
 // and the node paused once.
 func oracleWorld(seed uint64, p perturbation) oracleRun {
 	w := NewWorld(seed)
@@ -62,18 +62,17 @@ func oracleWorld(seed uint64, p perturbation) oracleRun {
 			return d
 		}
 	}
-	rn := w.AddRedisNode("redis", PersistEverysec)
-	reds := []*RedisNode{rn}
+	srv, _ := addKV(w, "server")
 	for i := range 3 {
 		c := w.AddNode(fmt.Sprintf("client%d", i))
 		w.Spawn(c, "worker", func(rt *Runtime) {
-			lockWorker(rt, reds, 25, true)
+			kvLockWorker(rt, w.Connect(c, srv), 25)
 			if i == 0 {
 				// after everything else: the extra command changes nothing
 				// but itself
 				_ = rt.Sleep(context.Background(), 30*time.Second)
 				if p.extraCommand {
-					_, _ = rn.Conn(c).Do(context.Background(), "GET", "lock")
+					_, _ = kvDo(w.Connect(c, srv), "GET", "lock")
 				}
 			}
 		})
@@ -82,11 +81,11 @@ func oracleWorld(seed uint64, p perturbation) oracleRun {
 	// runnable tasks happen all along the run
 	f := w.AddNode("fanout")
 	w.Spawn(f, "fanout", func(rt *Runtime) {
-		conn := rn.Conn(f)
+		conn := w.Connect(f, srv)
 		for range 20 {
 			g := rt.Group()
 			for range 2 {
-				g.Go(func() { _, _ = conn.Do(context.Background(), "GET", "lock") })
+				g.Go(func() { _, _ = kvDo(conn, "GET", "lock") })
 			}
 			g.Wait()
 			_ = rt.Sleep(context.Background(), 10*time.Millisecond)
@@ -96,19 +95,19 @@ func oracleWorld(seed uint64, p perturbation) oracleRun {
 	if pauseAt == 0 {
 		pauseAt = 200 * time.Millisecond
 	}
-	w.At(pauseAt, func() { w.Pause(rn.Node(), 30*time.Millisecond) })
+	w.At(pauseAt, func() { w.Pause(srv, 30*time.Millisecond) })
 	w.Run(time.Minute)
 	res.hash, res.stats = w.TraceHash(), w.Stats()
 	return res
 }
 
 // TestTraceHashSeesEveryPerturbation: the same seed twice gives the same
-// hash; one extra Redis command, one swapped scheduling pick, one latency
+// hash; one extra request, one swapped scheduling pick, one latency
 // drawn 1ns longer, and one fault moved by 1µs each give another.
 func TestTraceHashSeesEveryPerturbation(t *testing.T) {
 	for seed := range uint64(3) {
 		base := oracleWorld(seed, perturbation{})
-		require.Greater(t, base.stats.RedisCommands, uint64(100), "the workload did little")
+		require.Greater(t, base.stats.Requests, uint64(100), "the workload did little")
 		again := oracleWorld(seed, perturbation{})
 		require.Equal(t, base.hash, again.hash, "seed %d: the same run hashes differently", seed)
 		for _, tc := range []struct {
@@ -116,8 +115,8 @@ func TestTraceHashSeesEveryPerturbation(t *testing.T) {
 			p     perturbation
 			check func(t *testing.T, r oracleRun)
 		}{
-			{"extra-redis-command", perturbation{extraCommand: true}, func(t *testing.T, r oracleRun) {
-				assert.Equal(t, base.stats.RedisCommands+1, r.stats.RedisCommands)
+			{"extra-request", perturbation{extraCommand: true}, func(t *testing.T, r oracleRun) {
+				assert.Equal(t, base.stats.Requests+1, r.stats.Requests)
 			}},
 			{"swapped-pick", perturbation{swapPick: 15}, func(t *testing.T, r oracleRun) {
 				assert.True(t, r.swapped, "no 15th pick among several tasks")
@@ -178,23 +177,22 @@ func TestSeedChangesSchedule(t *testing.T) {
 	}
 }
 
-// deliveryTimes runs one client sending 30 GETs to a Redis node over links
-// with the default jitter and returns when each command executed and, on
-// the client, when each reply came back.
+// deliveryTimes runs one client sending 30 GETs to a server node over
+// links with the default jitter and returns when each request was served
+// and, on the client, when each reply came back.
 func deliveryTimes(seed uint64) (executed, replied []time.Duration) {
 	w := NewWorld(seed)
 	defer w.Close()
-	rn := w.AddRedisNode("redis", PersistNone)
+	srv, s := addKV(w, "server")
 	c := w.AddNode("client")
-	w.OnRedisCommand(func(rc RedisCommand) { executed = append(executed, rc.At) })
 	w.Spawn(c, "client", func(rt *Runtime) {
 		for range 30 {
-			_, _ = rn.Conn(c).Do(context.Background(), "GET", "k")
+			_, _ = kvDo(w.Connect(c, srv), "GET", "k")
 			replied = append(replied, rt.Mono())
 		}
 	})
 	w.Run(time.Minute)
-	return executed, replied
+	return s.served, replied
 }
 
 // TestSeedChangesDeliveries: different seeds draw different latencies,
@@ -242,7 +240,7 @@ type streamRun struct {
 
 // streamWorld runs tasks that only yield and sleep (the scheduler and the
 // task stream), background messages between two task-less nodes (the
-// network stream) and a Redis node restarted once (its node stream), and
+// network stream) and a server node restarted once (its node stream), and
 // calls extra at 5ms, which may draw from one stream. It returns what each
 // subsystem did and the next draw of each stream.
 func streamWorld(seed uint64, extra func(w *World)) streamRun {
@@ -255,7 +253,7 @@ func streamWorld(seed uint64, extra func(w *World)) streamRun {
 	}
 	n := w.AddNode("n")
 	a, b := w.AddNode("a"), w.AddNode("b")
-	rn := w.AddRedisNode("redis", PersistNone)
+	srv, _ := addKV(w, "server")
 	for range 2 {
 		w.Spawn(n, "t", func(rt *Runtime) {
 			res.taskDraws = append(res.taskDraws, rt.Rand().Uint64())
@@ -274,8 +272,8 @@ func streamWorld(seed uint64, extra func(w *World)) streamRun {
 			w.send(a, b, funcReceiver(func() { res.deliveries = append(res.deliveries, w.now) }))
 		})
 	}
-	w.At(10*time.Millisecond, func() { w.Crash(rn.Node()) })
-	w.At(20*time.Millisecond, func() { w.Restart(rn.Node()) })
+	w.At(10*time.Millisecond, func() { w.Crash(srv) })
+	w.At(20*time.Millisecond, func() { w.Restart(srv) })
 	w.At(5*time.Millisecond, func() { extra(w) })
 	w.Run(time.Second)
 	res.next = map[string]uint64{
@@ -283,15 +281,15 @@ func streamWorld(seed uint64, extra func(w *World)) streamRun {
 		"network":   w.net.Uint64(),
 		"tasks":     w.taskRand.Uint64(),
 		"faults":    w.Rand().Uint64(),
-		"redis":     w.nodeStream(rn.Node()).Uint64(),
+		"server":    srv.Rand().Uint64(),
 	}
 	return res
 }
 
 // TestStreamsAreIndependent: one extra draw from one subsystem's stream
 // changes that subsystem's later draws and no other's: the scheduler picks
-// the same tasks, the tasks get the same seeds, the Redis node the same
-// miniredis seeds, and messages arrive at the same times.
+// the same tasks, the tasks get the same seeds, the server node the same
+// draws at its starts, and messages arrive at the same times.
 func TestStreamsAreIndependent(t *testing.T) {
 	base := streamWorld(7, func(*World) {})
 	require.Len(t, base.deliveries, 20)
@@ -305,7 +303,7 @@ func TestStreamsAreIndependent(t *testing.T) {
 		{"scheduler", func(w *World) { w.sched.Uint64() }},
 		{"tasks", func(w *World) { w.taskRand.Uint64() }},
 		{"faults", func(w *World) { w.Rand().Uint64() }},
-		{"redis", func(w *World) { w.nodeStream(w.nodes[3]).Uint64() }}, // nodes n, a, b, redis
+		{"server", func(w *World) { w.nodes[3].Rand().Uint64() }}, // nodes n, a, b, server
 	} {
 		t.Run(tc.stream, func(t *testing.T) {
 			got := streamWorld(7, tc.draw)
@@ -336,7 +334,7 @@ func TestStreamsAreIndependent(t *testing.T) {
 // TestStreamsDiffer: the streams of one seed are not copies of each other,
 // and World.Stream(name) is NewStream(seed, name).
 func TestStreamsDiffer(t *testing.T) {
-	names := []string{streamScheduler, streamNetwork, streamTasks, streamFaults, streamNodePfx + "redis", "other"}
+	names := []string{streamScheduler, streamNetwork, streamTasks, streamFaults, streamNodePfx + "server", "other"}
 	seen := map[uint64]string{}
 	for _, name := range names {
 		v := NewStream(42, name).Uint64()

@@ -12,10 +12,10 @@ const (
 	SeamNow SeamKind = iota + 1
 	// SeamSleep is Runtime.Sleep, reported before the wait starts.
 	SeamSleep
-	// SeamDoSent is RedisConn.Do (and DoStrings), reported before the
-	// command leaves the node.
+	// SeamDoSent is Conn.Call (a client call of a
+	// server model command), reported before the request leaves the node.
 	SeamDoSent
-	// SeamDoReplied is a RedisConn.Do whose reply has arrived, reported
+	// SeamDoReplied is a Conn.Call whose reply has arrived, reported
 	// before the reply is returned to the caller.
 	SeamDoReplied
 	// SeamGo is Group.Go, reported before the function's task is spawned.

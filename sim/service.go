@@ -63,7 +63,7 @@ func (w *World) call(t *task, ctx context.Context, to *Node, req any) (any, erro
 	r := &rpc{w: w, t: t, gen: t.prepare(), from: t.node, to: to, req: req}
 	w.sendMsg(t.node, to, r, &r.msg)
 	if t.wait(ctx) != wakeReply {
-		// the bare context error, as go-redis returns it
+		// the bare context error, as a client library returns it
 		return nil, ctx.Err()
 	}
 	if err, ok := r.reply.(error); ok {

@@ -5,7 +5,7 @@ import "math/rand/v2"
 // Random streams. Each subsystem of a World draws from its own PCG stream,
 // seeded from the run's seed and the subsystem's name: the scheduler's
 // picks, the network's loss and latency draws, the seeds of the tasks, each
-// node's own draws (a Redis node's miniredis seed), and any stream a caller
+// node's own draws (Node.Rand, a server model's), and any stream a caller
 // asks for by name (fault generation). One draw more or less in one of them
 // (a message more on the network) changes no draw of the others, so a
 // perturbation stays where it was made, and a shrunk or edited fault
@@ -56,7 +56,7 @@ func splitmix64(x uint64) uint64 {
 func (w *World) Stream(name string) *rand.Rand { return NewStream(w.seed, name) }
 
 // nodeStream returns node n's own stream ("node/" and its name), made on
-// first use: a Redis node draws its miniredis seed from it at every start.
+// first use (Node.Rand).
 func (w *World) nodeStream(n *Node) *rand.Rand {
 	for len(w.nodeRand) <= n.id {
 		w.nodeRand = append(w.nodeRand, nil)

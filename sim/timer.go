@@ -13,6 +13,7 @@ type timer struct {
 	node    *Node         // non-nil for a timer on the node's monotonic clock
 	mono    time.Duration // the monotonic deadline of a node timer
 	inLocal bool          // listed in node.localTimers
+	server  bool          // a server model's Timer, cancelled by a crash
 }
 
 // firer is what a timer fires.

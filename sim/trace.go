@@ -7,18 +7,19 @@ import (
 	"time"
 )
 
-// traceKind tags one entry of the trace.
-type traceKind byte
+// TraceKind tags one entry of the trace: the kernel's own kinds, and
+// TraceFault and TraceServer for server models (model.go).
+type TraceKind byte
 
 const (
-	trPick traceKind = iota + 1
+	trPick TraceKind = iota + 1
 	trTimer
 	trSend
 	trDrop
 	trDeliver
 	trQueue
 	trFault
-	trRedis
+	trServer
 	trSpawn
 	trExit
 	trExternal
@@ -27,7 +28,7 @@ const (
 
 var traceNames = [...]string{
 	trPick: "pick", trTimer: "timer", trSend: "send", trDrop: "drop",
-	trDeliver: "deliver", trQueue: "queue", trFault: "fault", trRedis: "redis",
+	trDeliver: "deliver", trQueue: "queue", trFault: "fault", trServer: "server",
 	trSpawn: "spawn", trExit: "exit", trExternal: "external", trResume: "resume",
 }
 
@@ -37,9 +38,8 @@ const (
 )
 
 // tracer streams the trace into a 64-bit hash (FNV-1a over the bytes of
-// strings, word-at-a-time FNV-style mixing for numbers; the body of an EVAL
-// of a locks script is mixed in as its ID, see traceScriptID) and, if
-// asked, as text.
+// strings, word-at-a-time FNV-style mixing for numbers) and, if asked, as
+// text.
 type tracer struct {
 	h    uint64
 	n    uint64
@@ -78,7 +78,7 @@ func (t *tracer) str2(a, b string) {
 }
 
 // add appends one entry: a kind, the true time, two numbers and a string.
-func (w *World) trace(k traceKind, a, b uint64, s string) {
+func (w *World) trace(k TraceKind, a, b uint64, s string) {
 	t := &w.tr
 	t.n++
 	t.u64(uint64(k))
@@ -88,20 +88,6 @@ func (w *World) trace(k traceKind, a, b uint64, s string) {
 	t.str(s)
 	if t.text != nil {
 		fmt.Fprintf(t.text, "%s %s %d %d %s\n", w.now, traceNames[k], a, b, s)
-	}
-}
-
-// trace2 is trace with the string prefix+s, without building it.
-func (w *World) trace2(k traceKind, a, b uint64, prefix, s string) {
-	t := &w.tr
-	t.n++
-	t.u64(uint64(k))
-	t.u64(uint64(w.now))
-	t.u64(a)
-	t.u64(b)
-	t.str2(prefix, s)
-	if t.text != nil {
-		fmt.Fprintf(t.text, "%s %s %d %d %s%s\n", w.now, traceNames[k], a, b, prefix, s)
 	}
 }
 

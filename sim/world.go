@@ -59,28 +59,21 @@ type World struct {
 	foreign    []foreignWait
 	foreignCtx []*simCtx
 
-	tr         tracer
-	events     []func(Event)
-	redisHooks []func(RedisCommand)
-
-	interpretScripts bool        // WithInterpretedScripts (fastpath.go)
-	fastPaths        []*FastPath // RegisterFastPath (fastpath.go)
-	fastBodies       []string    // their bodies, as far as known (fastpath_digest.go)
-	knownBodies      uint64      // bit i: fastBodies[i] is fast path i's body
-	unknownBodies    int         // fast paths made by digest whose body no EVAL showed yet
-	lastMiss         string      // the last EVAL body hashed that matched none
+	tr     tracer
+	events []func(Event)
+	values []keyValue // model packages' per-World state (model.go)
 
 	stats Stats
 }
 
 // Stats counts what a World did.
 type Stats struct {
-	Picks         uint64 // scheduling decisions: a runnable task picked
-	Switches      uint64 // baton passes from one goroutine to another task
-	Timers        uint64 // timers fired
-	Messages      uint64 // messages sent
-	Dropped       uint64 // messages dropped (loss, partition, dead node)
-	RedisCommands uint64 // Redis commands executed
+	Picks    uint64 // scheduling decisions: a runnable task picked
+	Switches uint64 // baton passes from one goroutine to another task
+	Timers   uint64 // timers fired
+	Messages uint64 // messages sent
+	Dropped  uint64 // messages dropped (loss, partition, dead node)
+	Requests uint64 // requests served by server nodes (Server.Serve)
 }
 
 // Option configures a World.

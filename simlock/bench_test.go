@@ -3,6 +3,7 @@ package simlock
 import (
 	"context"
 	"fmt"
+	"github.com/locksim/locksim/sim/redis"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 var scriptModes = []struct {
 	name string
 	opts []sim.Option
-}{{"fast", []sim.Option{WithFastPaths()}}, {"interpreted", []sim.Option{WithFastPaths(), sim.WithInterpretedScripts()}}}
+}{{"fast", []sim.Option{WithFastPaths()}}, {"interpreted", []sim.Option{WithFastPaths(), redis.WithInterpretedScripts()}}}
 
 // BenchmarkEvalRoundTrip is one EVAL of the lua acquire script through a
 // sim Conn (send, execution, reply, task wakeup), key held (PX 1h).
@@ -26,7 +27,7 @@ func BenchmarkEvalRoundTrip(b *testing.B) {
 		b.Run(mode.name, func(b *testing.B) {
 			w := sim.NewWorld(1, mode.opts...)
 			defer w.Close()
-			rn := w.AddRedisNode("r", sim.PersistNone)
+			rn := redis.AddNode(w, "r", redis.PersistNone)
 			c := w.AddNode("c")
 			conn := rn.Conn(c)
 			w.Spawn(c, "client", func(rt *sim.Runtime) {
@@ -79,9 +80,9 @@ func BenchmarkRedlockWorkload(b *testing.B) {
 // client nodes to w; each client runs work with a connection to every
 // Redis node, in node order.
 func spawnWorkers(w *sim.World, nodes int, work func(rt *sim.Runtime, conns []locks.Conn)) {
-	var reds []*sim.RedisNode
+	var reds []*redis.Node
 	for k := range nodes {
-		reds = append(reds, w.AddRedisNode(fmt.Sprint("redis", k), sim.PersistEverysec))
+		reds = append(reds, redis.AddNode(w, fmt.Sprint("redis", k), redis.PersistEverysec))
 	}
 	for k := range 5 {
 		c := w.AddNode(fmt.Sprint("c", k))
@@ -123,7 +124,7 @@ func benchLockWorkload(b *testing.B, nodes int, opts []sim.Option, newLock func(
 		})
 		w.Run(10 * time.Second)
 		virt += w.Elapsed()
-		cmds += w.Stats().RedisCommands
+		cmds += w.Stats().Requests
 		w.Close()
 	}
 	cpu := (cputime.Used() - c0).Seconds()

@@ -14,6 +14,7 @@ package simlock
 import (
 	"context"
 	"fmt"
+	"github.com/locksim/locksim/sim/redis"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,7 +62,7 @@ func runZeroJitter(t *testing.T, leg string, seed uint64, perClient [][]diffOp, 
 	t.Helper()
 	w := sim.NewWorld(seed, append([]sim.Option{sim.WithLatency(sim.Latency{Base: zeroJitterLatency}), WithFastPaths()}, opts...)...)
 	defer w.Close()
-	rn := w.AddRedisNode("redis", sim.PersistAlways)
+	rn := redis.AddNode(w, "redis", redis.PersistAlways)
 	type deadline struct{ mono, setAt time.Duration }
 	deadlines := map[string]deadline{}
 	lastExpire := map[string]time.Duration{}
@@ -69,12 +70,12 @@ func runZeroJitter(t *testing.T, leg string, seed uint64, perClient [][]diffOp, 
 	var land landings
 	var expiries []string
 	w.OnEvent(func(e sim.Event) {
-		if e.Kind == sim.EvExpire || e.Kind == sim.EvKeyLost {
+		if e.Kind == redis.EvExpire || e.Kind == redis.EvKeyLost {
 			expiries = append(expiries, fmt.Sprintf("%v %s %s=%s", e.At, e.Kind, e.Key, e.Value))
 			lastExpire[e.Key] = e.At
 		}
 	})
-	w.OnRedisCommand(func(rc sim.RedisCommand) {
+	redis.OnCommand(w, func(rc redis.Command) {
 		now := rn.Node().MonoNow()
 		require.Equal(t, rc.At, now, "the Redis node's clock left true time")
 		for _, k := range commandKeysOf(rc.Args) {
@@ -176,7 +177,7 @@ func TestDifferentialZeroJitterDeadlines(t *testing.T) {
 			}
 			final := finalOps(sp)
 			fast, fastLand := runZeroJitter(t, "sim-fast", s, perClient, final)
-			interp, land := runZeroJitter(t, "sim-interpreted", s, perClient, final, sim.WithInterpretedScripts())
+			interp, land := runZeroJitter(t, "sim-interpreted", s, perClient, final, redis.WithInterpretedScripts())
 			t.Logf("landings at a deadline %d (raced with its timer %d), 1ns before %d, 1ns after %d", land.at, land.raced, land.before, land.after)
 			require.NoError(t, compareDiff(all, final, fast, interp, 0))
 			require.Equal(t, interp.trace, fast.trace, "fast path and interpreter traces differ")

@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	simredis "github.com/locksim/locksim/sim/redis"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -191,7 +192,7 @@ type diffResult struct {
 	// node's script counters.
 	dump              string
 	trace             string
-	expiries          []string // every sim.EvExpire and sim.EvKeyLost, with the key's value
+	expiries          []string // every simredis.EvExpire and simredis.EvKeyLost, with the key's value
 	fast, interpreted uint64
 	// real leg only: how long it took, which bounds how far its PTTLs may
 	// have aged.
@@ -256,23 +257,23 @@ func runSimDiff(t testing.TB, leg string, seed uint64, ops, final []diffOp, opts
 
 // runSimDiffWith is runSimDiff with setup called before the run and after
 // called once the driver has finished, before the keyspace is dumped.
-func runSimDiffWith(t testing.TB, leg string, seed uint64, ops, final []diffOp, setup, after func(*sim.World, *sim.RedisNode), opts ...sim.Option) diffResult {
+func runSimDiffWith(t testing.TB, leg string, seed uint64, ops, final []diffOp, setup, after func(*sim.World, *simredis.Node), opts ...sim.Option) diffResult {
 	t.Helper()
 	return runSimLeg(t, leg, seed, ops, final, fastPaths, setup, after, opts...)
 }
 
 // runSimLeg is runSimDiffWith on a World with the fast paths fps.
-func runSimLeg(t testing.TB, leg string, seed uint64, ops, final []diffOp, fps []*sim.FastPath, setup, after func(*sim.World, *sim.RedisNode), opts ...sim.Option) diffResult {
+func runSimLeg(t testing.TB, leg string, seed uint64, ops, final []diffOp, fps []*simredis.FastPath, setup, after func(*sim.World, *simredis.Node), opts ...sim.Option) diffResult {
 	t.Helper()
-	w := sim.NewWorld(seed, append([]sim.Option{sim.WithLatency(sim.Latency{}), sim.WithFastPaths(fps...)}, opts...)...)
+	w := sim.NewWorld(seed, append([]sim.Option{sim.WithLatency(sim.Latency{}), simredis.WithFastPaths(fps...)}, opts...)...)
 	defer w.Close()
-	rn := w.AddRedisNode("redis", sim.PersistAlways)
+	rn := simredis.AddNode(w, "redis", simredis.PersistAlways)
 	if setup != nil {
 		setup(w, rn)
 	}
 	var expiries []string
 	w.OnEvent(func(e sim.Event) {
-		if e.Kind == sim.EvExpire || e.Kind == sim.EvKeyLost {
+		if e.Kind == simredis.EvExpire || e.Kind == simredis.EvKeyLost {
 			expiries = append(expiries, fmt.Sprintf("%v %s %s=%s", e.At, e.Kind, e.Key, e.Value))
 		}
 	})
@@ -381,7 +382,7 @@ func TestDifferentialSimModes(t *testing.T) {
 		}{{"no-latency", nil}, {"default-latency", []sim.Option{sim.WithLatency(sim.DefaultLatency)}}} {
 			t.Run(fmt.Sprintf("seed%d/%s", s, lat.name), func(t *testing.T) {
 				fast := runSimDiff(t, "sim-fast", s, ops, final, lat.opts...)
-				interp := runSimDiff(t, "sim-interpreted", s, ops, final, append(lat.opts, sim.WithInterpretedScripts())...)
+				interp := runSimDiff(t, "sim-interpreted", s, ops, final, append(lat.opts, simredis.WithInterpretedScripts())...)
 				require.NoError(t, compareDiff(ops, final, fast, interp, 0))
 				assert.Zero(t, fast.interpreted, "the fast leg interpreted a script")
 				assert.Greater(t, fast.fast, uint64(diffOpsPerRun/4), "the fast leg ran few scripts on the fast path")
@@ -404,14 +405,14 @@ func TestDifferentialSimModesExpiring(t *testing.T) {
 	if testing.Short() {
 		seeds = 1
 	}
-	setup := func(w *sim.World, rn *sim.RedisNode) {
+	setup := func(w *sim.World, rn *simredis.Node) {
 		n := rn.Node()
 		w.At(2*time.Second, func() { n.StepWall(30 * time.Millisecond) })
 		w.At(4*time.Second, func() { n.StepWall(-25 * time.Millisecond) })
 		w.At(5*time.Second, func() { n.SetDrift(0.01) })
 		w.At(7*time.Second, func() { n.StepWall(-3 * time.Millisecond) })
 	}
-	after := func(w *sim.World, rn *sim.RedisNode) {
+	after := func(w *sim.World, rn *simredis.Node) {
 		w.Crash(rn.Node())
 		w.Restart(rn.Node())
 	}
@@ -422,7 +423,7 @@ func TestDifferentialSimModesExpiring(t *testing.T) {
 			final := finalOps(sp)
 			lat := sim.WithLatency(sim.DefaultLatency)
 			fast := runSimDiffWith(t, "sim-fast", s, ops, final, setup, after, lat)
-			interp := runSimDiffWith(t, "sim-interpreted", s, ops, final, setup, after, lat, sim.WithInterpretedScripts())
+			interp := runSimDiffWith(t, "sim-interpreted", s, ops, final, setup, after, lat, simredis.WithInterpretedScripts())
 			require.NoError(t, compareDiff(ops, final, fast, interp, 0))
 			require.Equal(t, interp.trace, fast.trace, "fast path and interpreter traces differ")
 			require.Equal(t, interp.expiries, fast.expiries, "expiry events or the values they report differ")
@@ -473,7 +474,7 @@ func TestDifferentialRealRedis(t *testing.T) {
 			tol := real.elapsed + 20*time.Millisecond
 			t.Logf("%d commands on the real server in %v; PTTL tolerance %v", len(ops)+len(final), real.elapsed.Round(time.Millisecond), tol.Round(time.Millisecond))
 			fast := runSimDiff(t, "sim-fast", s, ops, final)
-			interp := runSimDiff(t, "sim-interpreted", s, ops, final, sim.WithInterpretedScripts())
+			interp := runSimDiff(t, "sim-interpreted", s, ops, final, simredis.WithInterpretedScripts())
 			require.NoError(t, compareDiff(ops, final, fast, real, tol))
 			require.NoError(t, compareDiff(ops, final, interp, real, tol))
 			require.NoError(t, compareDiff(ops, final, fast, interp, 0))
@@ -491,15 +492,15 @@ func TestDifferentialDetectsWrongFastPath(t *testing.T) {
 	sp := newDiffSpace("plant:")
 	ops := genDiffOps(t, 7, diffOpsPerRun, sp)
 	final := finalOps(sp)
-	interp := runSimDiff(t, "sim-interpreted", 7, ops, final, sim.WithInterpretedScripts())
+	interp := runSimDiff(t, "sim-interpreted", 7, ops, final, simredis.WithInterpretedScripts())
 	for _, bug := range []struct {
 		script string
-		run    sim.ScriptFunc
+		run    simredis.ScriptFunc
 	}{
-		{locks.ScriptRelease, func(c *sim.ScriptCall) bool { // no owner check
+		{locks.ScriptRelease, func(c *simredis.ScriptCall) bool { // no owner check
 			return c.Return(c.Del(c.Keys[0]))
 		}},
-		{locks.ScriptLuaAcquire, func(c *sim.ScriptCall) bool { // PX one ms short
+		{locks.ScriptLuaAcquire, func(c *simredis.ScriptCall) bool { // PX one ms short
 			if r := c.Exists(c.Keys[0]); r.Int != 0 {
 				c.ReturnNil()
 				return true
@@ -522,12 +523,12 @@ func TestDifferentialDetectsWrongFastPath(t *testing.T) {
 
 // planted returns the fast paths with the one of script name replaced by
 // run, under the same body.
-func planted(t *testing.T, name string, run sim.ScriptFunc) []*sim.FastPath {
+func planted(t *testing.T, name string, run simredis.ScriptFunc) []*simredis.FastPath {
 	t.Helper()
 	out := FastPaths()
 	for i, fp := range out {
 		if fp.Name() == name {
-			out[i] = sim.NewFastPath(name, fp.Body(), run)
+			out[i] = simredis.NewFastPath(name, fp.Body(), run)
 			return out
 		}
 	}

@@ -4,7 +4,7 @@
 // them to it).
 //
 // It adapts a simulated task's *sim.Runtime to locks.Runtime (Runtime),
-// checks that a *sim.RedisConn is a locks.Conn and a locks.StringConn as
+// checks that a *redis.Conn is a locks.Conn and a locks.StringConn as
 // it is, and provides the Go fast paths of the locks' Lua scripts
 // (FastPaths, WithFastPaths): each registered under the SHA-1 of the exact
 // body it was written for, so that a script changed in package locks runs
@@ -14,11 +14,11 @@
 // go-redsync v4 and bsm/redislock (LibraryScripts, LibraryFastPaths, also
 // registered by WithFastPaths): locksim holds no copy of those bodies, so
 // each is registered under the SHA-1 of the exact published body
-// (sim.NewFastPathSHA1), and TestLibraryScriptsMatchFastPaths reads the
+// (redis.NewFastPathSHA1), and TestLibraryScriptsMatchFastPaths reads the
 // bodies from the module cache and names a script an upgrade changed.
 //
 //	w := sim.NewWorld(seed, simlock.WithFastPaths())
-//	rn := w.AddRedisNode("redis", sim.PersistEverysec)
+//	rn := redis.AddNode(w, "redis", redis.PersistEverysec)
 //	c := w.AddNode("client")
 //	w.Spawn(c, "client", func(rt *sim.Runtime) {
 //		l, err := locks.NewLua(simlock.Runtime(rt), rn.Conn(c), locks.LuaOptions{Key: "lock"})

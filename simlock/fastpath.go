@@ -1,6 +1,7 @@
 package simlock
 
 import (
+	"github.com/locksim/locksim/sim/redis"
 	"strconv"
 
 	"github.com/locksim/locksim/locks"
@@ -15,25 +16,25 @@ import (
 // (its code, then its body). Never build these from locks.Scripts(): that
 // would register stale Go code under the new body.
 var (
-	luaAcquire = sim.NewFastPath(locks.ScriptLuaAcquire,
+	luaAcquire = redis.NewFastPath(locks.ScriptLuaAcquire,
 		`if redis.call("exists", KEYS[1]) == 0 then return redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2]) end return nil`,
 		runLuaAcquire)
-	fencedAcquire = sim.NewFastPath(locks.ScriptFencedAcquire,
+	fencedAcquire = redis.NewFastPath(locks.ScriptFencedAcquire,
 		`if redis.call("exists", KEYS[1]) == 0 then redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2]) return redis.call("incr", KEYS[2]) end return nil`,
 		runFencedAcquire)
-	release = sim.NewFastPath(locks.ScriptRelease,
+	release = redis.NewFastPath(locks.ScriptRelease,
 		`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`,
 		runRelease)
-	extend = sim.NewFastPath(locks.ScriptExtend,
+	extend = redis.NewFastPath(locks.ScriptExtend,
 		`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`,
 		runExtend)
 
-	fastPaths = []*sim.FastPath{extend, fencedAcquire, luaAcquire, release}
+	fastPaths = []*redis.FastPath{extend, fencedAcquire, luaAcquire, release}
 )
 
 // FastPaths returns the Go fast paths of the locks' scripts, each named
 // after the locks script (locks.ScriptRelease...) it implements.
-func FastPaths() []*sim.FastPath { return append([]*sim.FastPath(nil), fastPaths...) }
+func FastPaths() []*redis.FastPath { return append([]*redis.FastPath(nil), fastPaths...) }
 
 // WithFastPaths registers FastPaths and LibraryFastPaths on a World: the
 // locks' scripts and the published libraries' (library.go). A World whose
@@ -43,14 +44,14 @@ func WithFastPaths() sim.Option { return withFastPaths }
 
 // withFastPaths is made once: a World per run, each option made anew would
 // be an allocation per run.
-var withFastPaths = sim.WithFastPaths(append(FastPaths(), libraryFastPaths...)...)
+var withFastPaths = redis.WithFastPaths(append(FastPaths(), libraryFastPaths...)...)
 
 // runLuaAcquire is
 //
 //	if redis.call("exists", KEYS[1]) == 0 then
 //	  return redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2]) end
 //	return nil
-func runLuaAcquire(c *sim.ScriptCall) bool {
+func runLuaAcquire(c *redis.ScriptCall) bool {
 	if len(c.Keys) != 1 || len(c.Args) < 2 {
 		return false
 	}
@@ -76,7 +77,7 @@ func runLuaAcquire(c *sim.ScriptCall) bool {
 //
 // The INCR comes after a write, so its success is established first: the
 // counter is missing or holds a canonical integer well inside Lua's range.
-func runFencedAcquire(c *sim.ScriptCall) bool {
+func runFencedAcquire(c *redis.ScriptCall) bool {
 	if len(c.Keys) != 2 || len(c.Args) < 2 {
 		return false
 	}
@@ -124,7 +125,7 @@ func incrementable(s string) bool {
 //
 //	if redis.call("get", KEYS[1]) == ARGV[1] then
 //	  return redis.call("del", KEYS[1]) else return 0 end
-func runRelease(c *sim.ScriptCall) bool {
+func runRelease(c *redis.ScriptCall) bool {
 	if len(c.Keys) != 1 || len(c.Args) < 1 {
 		return false
 	}
@@ -143,7 +144,7 @@ func runRelease(c *sim.ScriptCall) bool {
 //
 //	if redis.call("get", KEYS[1]) == ARGV[1] then
 //	  return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end
-func runExtend(c *sim.ScriptCall) bool {
+func runExtend(c *redis.ScriptCall) bool {
 	if len(c.Keys) != 1 || len(c.Args) < 2 {
 		return false
 	}

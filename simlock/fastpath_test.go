@@ -3,6 +3,7 @@ package simlock
 import (
 	"context"
 	"fmt"
+	"github.com/locksim/locksim/sim/redis"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func TestFastPathsMatchLockScripts(t *testing.T) {
 
 // checkFastPaths reports the fast paths whose body is not the current body
 // of the locks script they are named after, and the scripts without one.
-func checkFastPaths(fps []*sim.FastPath, scripts []locks.Script) error {
+func checkFastPaths(fps []*redis.FastPath, scripts []locks.Script) error {
 	bodies := map[string]string{}
 	for _, s := range scripts {
 		bodies[s.Name] = s.Body
@@ -68,7 +69,7 @@ func TestCheckFastPathsDetectsStaleBody(t *testing.T) {
 	assert.Contains(t, err.Error(), "fast path release is stale")
 	assert.NotContains(t, err.Error(), "fast path extend")
 
-	err = checkFastPaths(append(FastPaths(), sim.NewFastPath("unlock-all", "return 1", func(*sim.ScriptCall) bool { return false })), locks.Scripts())
+	err = checkFastPaths(append(FastPaths(), redis.NewFastPath("unlock-all", "return 1", func(*redis.ScriptCall) bool { return false })), locks.Scripts())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "fast path unlock-all implements no script")
 
@@ -85,7 +86,7 @@ func TestChangedBodyRunsInterpreted(t *testing.T) {
 	changed := rel + " "
 	w := sim.NewWorld(1, WithFastPaths())
 	defer w.Close()
-	rn := w.AddRedisNode("r", sim.PersistNone)
+	rn := redis.AddNode(w, "r", redis.PersistNone)
 	c := w.AddNode("c")
 	rec := &replyRecorder{conn: rn.Conn(c)}
 	var stats [][2]uint64
@@ -263,7 +264,7 @@ func TestFastPathEdgeCases(t *testing.T) {
 			ops := edgeOps(cmds...)
 			final := edgeOps([]any{"KEYS", "*"}, []any{"GET", "k"}, []any{"PTTL", "k"}, []any{"GET", "c"})
 			fast := runSimDiff(t, "sim-fast", 1, ops, final)
-			interp := runSimDiff(t, "sim-interpreted", 1, ops, final, sim.WithInterpretedScripts())
+			interp := runSimDiff(t, "sim-interpreted", 1, ops, final, redis.WithInterpretedScripts())
 			require.NoError(t, compareDiff(ops, final, fast, interp, 0))
 			t.Logf("fast %d, interpreted %d; replies %q", fast.fast, fast.interpreted, fast.replies)
 		})
@@ -291,7 +292,7 @@ func TestFastPathStats(t *testing.T) {
 	sc := diffScripts(t)
 	w := sim.NewWorld(1, WithFastPaths())
 	defer w.Close()
-	rn := w.AddRedisNode("r", sim.PersistNone)
+	rn := redis.AddNode(w, "r", redis.PersistNone)
 	c := w.AddNode("c")
 	rec := &replyRecorder{conn: rn.Conn(c)}
 	// the locks' release in other words: the same semantics, not the body
@@ -319,16 +320,16 @@ func TestFastPathStats(t *testing.T) {
 // (Lock, Extend, Unlock) on 3 Redis nodes with persistence none, everysec
 // and always, under random crashes, restarts (replays of the write log),
 // pauses, clock steps and drift, loss and partitions drawn from the seed.
-func lockWorld(seed uint64, horizon time.Duration, opts ...sim.Option) (*sim.World, []*sim.RedisNode) {
+func lockWorld(seed uint64, horizon time.Duration, opts ...sim.Option) (*sim.World, []*redis.Node) {
 	return lockWorldWith(seed, horizon, WithFastPaths(), opts...)
 }
 
 // lockWorldWith is lockWorld with the fast paths fps registers.
-func lockWorldWith(seed uint64, horizon time.Duration, fps sim.Option, opts ...sim.Option) (*sim.World, []*sim.RedisNode) {
+func lockWorldWith(seed uint64, horizon time.Duration, fps sim.Option, opts ...sim.Option) (*sim.World, []*redis.Node) {
 	w := sim.NewWorld(seed, append([]sim.Option{fps}, opts...)...)
-	var reds []*sim.RedisNode
-	for i, p := range []sim.Persistence{sim.PersistNone, sim.PersistEverysec, sim.PersistAlways} {
-		reds = append(reds, w.AddRedisNode(fmt.Sprintf("redis%d", i), p))
+	var reds []*redis.Node
+	for i, p := range []redis.Persistence{redis.PersistNone, redis.PersistEverysec, redis.PersistAlways} {
+		reds = append(reds, redis.AddNode(w, fmt.Sprintf("redis%d", i), p))
 	}
 	all := []*sim.Node{}
 	for i := range 5 {
@@ -347,7 +348,7 @@ func lockWorldWith(seed uint64, horizon time.Duration, fps sim.Option, opts ...s
 
 // scriptLockWorker loops: pick a node and a lock kind, Lock, Extend half of
 // the time, Unlock.
-func scriptLockWorker(rt *sim.Runtime, reds []*sim.RedisNode, id int) {
+func scriptLockWorker(rt *sim.Runtime, reds []*redis.Node, id int) {
 	bg := context.Background()
 	rng := rt.Rand()
 	for {
@@ -399,7 +400,7 @@ func TestFastPathTraceEquivalence(t *testing.T) {
 			defer w.Close()
 			var replays int
 			w.OnEvent(func(e sim.Event) {
-				if e.Kind == sim.EvRedisRestored && e.N > 0 {
+				if e.Kind == redis.EvRestored && e.N > 0 {
 					replays++
 				}
 			})
@@ -413,7 +414,7 @@ func TestFastPathTraceEquivalence(t *testing.T) {
 		}
 		h1, f1, i1 := run()
 		h2, f2, _ := run()
-		h3, f3, i3 := run(sim.WithInterpretedScripts())
+		h3, f3, i3 := run(redis.WithInterpretedScripts())
 		require.Equal(t, h1, h2, "seed %d: the fast path is not deterministic", s)
 		require.Equal(t, f1, f2)
 		require.Equal(t, h1, h3, "seed %d: fast path and interpreter traces differ", s)
@@ -433,7 +434,7 @@ func TestFastPathReplay(t *testing.T) {
 	run := func(opts ...sim.Option) ([]any, string, uint64) {
 		w := sim.NewWorld(5, append([]sim.Option{WithFastPaths()}, opts...)...)
 		defer w.Close()
-		rn := w.AddRedisNode("r", sim.PersistAlways)
+		rn := redis.AddNode(w, "r", redis.PersistAlways)
 		c := w.AddNode("c")
 		rec := &replyRecorder{conn: rn.Conn(c)}
 		w.Spawn(c, "client", func(rt *sim.Runtime) {
@@ -458,7 +459,7 @@ func TestFastPathReplay(t *testing.T) {
 		return rec.replies, w.TraceHash(), fast
 	}
 	r1, h1, f1 := run()
-	r2, h2, f2 := run(sim.WithInterpretedScripts())
+	r2, h2, f2 := run(redis.WithInterpretedScripts())
 	assert.Equal(t, r2, r1)
 	assert.Equal(t, h2, h1)
 	assert.Zero(t, f2)

@@ -1,16 +1,15 @@
 package simlock
 
 import (
+	"github.com/locksim/locksim/sim/redis"
 	"strconv"
-
-	"github.com/locksim/locksim/sim"
 )
 
 // The Go fast paths of the published lock libraries' scripts (issue 12):
 // github.com/go-redsync/redsync/v4 and github.com/bsm/redislock, which run
 // unmodified on go-redis v9. Their bodies are the libraries' text, which
 // locksim does not copy: each fast path is registered under the SHA-1 of
-// the exact published body (sim.NewFastPathSHA1), a constant below, and
+// the exact published body (redis.NewFastPathSHA1), a constant below, and
 // TestLibraryScriptsMatchFastPaths reads the bodies from the libraries'
 // source in the module cache, checks every SHA-1, and names any script
 // that an upgrade changed or added. A changed body matches no SHA-1 and
@@ -38,19 +37,19 @@ type LibraryScript struct {
 	// SHA1 is the SHA-1 of the exact body, in lower-case hex.
 	SHA1 string
 	// FastPath runs it, registered under SHA1.
-	FastPath *sim.FastPath
+	FastPath *redis.FastPath
 }
 
 var (
-	redsyncDelete = sim.NewFastPathSHA1("redsync.deleteScript",
+	redsyncDelete = redis.NewFastPathSHA1("redsync.deleteScript",
 		"e950836ed1e694540c503ef9972b8de518044d3b", runRedsyncDelete)
-	redsyncTouch = sim.NewFastPathSHA1("redsync.touchScript",
+	redsyncTouch = redis.NewFastPathSHA1("redsync.touchScript",
 		"d75bb8b5bd13532ddedd17762e772346e39b321e", runExtend)
-	redsyncTouchSetNX = sim.NewFastPathSHA1("redsync.touchWithSetNXScript",
+	redsyncTouchSetNX = redis.NewFastPathSHA1("redsync.touchWithSetNXScript",
 		"b6b55c439e02c6f52ffb8be7ec8c0d0ac816ea79", runRedsyncTouchSetNX)
-	redislockObtain = sim.NewFastPathSHA1("redislock.luaObtain",
+	redislockObtain = redis.NewFastPathSHA1("redislock.luaObtain",
 		"80a1b5f2cfccec3b7119ba7721d2127682b691a7", runRedislockObtain)
-	redislockPTTL = sim.NewFastPathSHA1("redislock.luaPTTL",
+	redislockPTTL = redis.NewFastPathSHA1("redislock.luaPTTL",
 		"6484da7d58920897fdc22b7f9afd1a3d47524ea8", runRedislockPTTL)
 
 	libraryScripts = []LibraryScript{
@@ -65,7 +64,7 @@ var (
 
 	// libraryFastPaths are the fast paths of libraryScripts not already in
 	// fastPaths.
-	libraryFastPaths = []*sim.FastPath{redsyncDelete, redsyncTouch, redsyncTouchSetNX, redislockObtain, redislockPTTL}
+	libraryFastPaths = []*redis.FastPath{redsyncDelete, redsyncTouch, redsyncTouchSetNX, redislockObtain, redislockPTTL}
 )
 
 // LibraryScripts returns the scripts of the published libraries that have
@@ -74,14 +73,14 @@ func LibraryScripts() []LibraryScript { return append([]LibraryScript(nil), libr
 
 // LibraryFastPaths returns the fast paths of the libraries' scripts that
 // are not the locks' own (FastPaths): WithFastPaths registers both.
-func LibraryFastPaths() []*sim.FastPath { return append([]*sim.FastPath(nil), libraryFastPaths...) }
+func LibraryFastPaths() []*redis.FastPath { return append([]*redis.FastPath(nil), libraryFastPaths...) }
 
 // runRedsyncDelete is redsync's deleteScript (release):
 //
 //	val = GET KEYS[1]
 //	if val == ARGV[1] then return DEL KEYS[1]
 //	elseif val == false then return -1 else return 0 end
-func runRedsyncDelete(c *sim.ScriptCall) bool {
+func runRedsyncDelete(c *redis.ScriptCall) bool {
 	if len(c.Keys) != 1 || len(c.Args) < 1 {
 		return false
 	}
@@ -106,7 +105,7 @@ func runRedsyncDelete(c *sim.ScriptCall) bool {
 //	elseif SET KEYS[1] ARGV[1] PX ARGV[2] NX then return 1 else return 0 end
 //
 // (redsync's touchScript is the locks' extend in other words: runExtend.)
-func runRedsyncTouchSetNX(c *sim.ScriptCall) bool {
+func runRedsyncTouchSetNX(c *redis.ScriptCall) bool {
 	if len(c.Keys) != 1 || len(c.Args) < 2 {
 		return false
 	}
@@ -141,7 +140,7 @@ func runRedsyncTouchSetNX(c *sim.ScriptCall) bool {
 // token (ARGV[2] is the token's length). Only a plain positive offset is
 // run here; any other (tonumber's and string.sub's corners) goes to the
 // interpreter, which is possible since the failed SET NX wrote nothing.
-func runRedislockObtain(c *sim.ScriptCall) bool {
+func runRedislockObtain(c *redis.ScriptCall) bool {
 	if len(c.Keys) != 1 || len(c.Args) < 3 {
 		return false
 	}
@@ -171,7 +170,7 @@ func runRedislockObtain(c *sim.ScriptCall) bool {
 // runRedislockPTTL is redislock's luaPTTL (Lock.TTL):
 //
 //	if GET KEYS[1] == ARGV[1] then return PTTL KEYS[1] else return -3 end
-func runRedislockPTTL(c *sim.ScriptCall) bool {
+func runRedislockPTTL(c *redis.ScriptCall) bool {
 	if len(c.Keys) != 1 || len(c.Args) < 1 {
 		return false
 	}

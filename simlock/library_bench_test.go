@@ -3,6 +3,7 @@ package simlock
 import (
 	"context"
 	"fmt"
+	"github.com/locksim/locksim/sim/redis"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,7 +111,7 @@ func libWorld(seed uint64, nodes int, worker func(*sim.Runtime, []locks.Conn, ma
 	spawnWorkers(w, nodes, func(rt *sim.Runtime, conns []locks.Conn) { worker(rt, conns, sc) })
 	c0 := cputime.Used()
 	w.Run(10 * time.Second)
-	return w.Stats().RedisCommands, cputime.Used() - c0, w.TraceHash()
+	return w.Stats().Requests, cputime.Used() - c0, w.TraceHash()
 }
 
 // fastRepeats is how many times each fast World runs, the same seed each
@@ -144,7 +145,7 @@ func BenchmarkLibraryScripts(b *testing.B) {
 					nf, hf = n, h
 					cpuFast += c / fastRepeats
 				}
-				ni, ci, hi := libWorld(uint64(i), wl.nodes, wl.worker, sc, WithFastPaths(), sim.WithInterpretedScripts())
+				ni, ci, hi := libWorld(uint64(i), wl.nodes, wl.worker, sc, WithFastPaths(), redis.WithInterpretedScripts())
 				if nf != ni || hf != hi {
 					b.Fatalf("seed %d: the fast run executed %d commands (trace %s), the interpreted one %d (trace %s)", i, nf, hf, ni, hi)
 				}

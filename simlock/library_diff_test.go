@@ -17,6 +17,7 @@ package simlock
 import (
 	"flag"
 	"fmt"
+	"github.com/locksim/locksim/sim/redis"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,7 +132,7 @@ func libOpsGen(bodies map[string]string, sp diffSpace, minN, maxN, lo, hi int) *
 }
 
 // allFastPaths is what WithFastPaths registers.
-func allFastPaths() []*sim.FastPath { return append(FastPaths(), libraryFastPaths...) }
+func allFastPaths() []*redis.FastPath { return append(FastPaths(), libraryFastPaths...) }
 
 // libModes are the two settings of the random sequences: long TTLs with
 // no latency, and TTLs of milliseconds against jittered latency with the
@@ -139,19 +140,19 @@ func allFastPaths() []*sim.FastPath { return append(FastPaths(), libraryFastPath
 var libModes = []struct {
 	name          string
 	lo, hi        int
-	setup, after  func(*sim.World, *sim.RedisNode)
+	setup, after  func(*sim.World, *redis.Node)
 	opts          []sim.Option
 	expectExpired bool
 }{
 	{name: "long-ttl", lo: 60_000, hi: 600_000, opts: []sim.Option{sim.WithLatency(sim.Latency{})}},
 	{name: "expiring", lo: 1, hi: 40, expectExpired: true,
-		setup: func(w *sim.World, rn *sim.RedisNode) {
+		setup: func(w *sim.World, rn *redis.Node) {
 			n := rn.Node()
 			w.At(100*time.Millisecond, func() { n.StepWall(20 * time.Millisecond) })
 			w.At(200*time.Millisecond, func() { n.StepWall(-15 * time.Millisecond) })
 			w.At(300*time.Millisecond, func() { n.SetDrift(0.01) })
 		},
-		after: func(w *sim.World, rn *sim.RedisNode) {
+		after: func(w *sim.World, rn *redis.Node) {
 			w.Crash(rn.Node())
 			w.Restart(rn.Node())
 		},
@@ -167,7 +168,7 @@ type libDiffTally struct {
 // libDiffProperty runs a drawn sequence on a node with the fast paths fps
 // and on one interpreting every script, and fails the check on any
 // difference in replies, keyspace, expiry events or trace.
-func libDiffProperty(t *testing.T, bodies map[string]string, fps []*sim.FastPath, tally *libDiffTally) func(*rapid.T) {
+func libDiffProperty(t *testing.T, bodies map[string]string, fps []*redis.FastPath, tally *libDiffTally) func(*rapid.T) {
 	return func(rt *rapid.T) {
 		mode := libModes[rapid.IntRange(0, len(libModes)-1).Draw(rt, "mode")]
 		sp := libSpace("lib:")
@@ -175,7 +176,7 @@ func libDiffProperty(t *testing.T, bodies map[string]string, fps []*sim.FastPath
 		final := finalOps(sp)
 		seed := rapid.Uint64().Draw(rt, "seed")
 		fast := runSimLeg(t, "sim-fast", seed, ops, final, fps, mode.setup, mode.after, mode.opts...)
-		interp := runSimLeg(t, "sim-interpreted", seed, ops, final, fps, mode.setup, mode.after, append(slices.Clone(mode.opts), sim.WithInterpretedScripts())...)
+		interp := runSimLeg(t, "sim-interpreted", seed, ops, final, fps, mode.setup, mode.after, append(slices.Clone(mode.opts), redis.WithInterpretedScripts())...)
 		if err := compareDiff(ops, final, fast, interp, 0); err != nil {
 			rt.Fatalf("%s: %v", mode.name, err)
 		}
@@ -269,16 +270,16 @@ func TestLibraryDifferentialDetectsWrongFastPath(t *testing.T) {
 		t.Cleanup(func() { _ = fl.Value.Set(old) })
 	}
 	for _, bug := range []struct {
-		fp  *sim.FastPath
-		run sim.ScriptFunc
+		fp  *redis.FastPath
+		run redis.ScriptFunc
 	}{
-		{redislockObtain, func(c *sim.ScriptCall) bool {
+		{redislockObtain, func(c *redis.ScriptCall) bool {
 			if r := c.SetNXPX(c.Keys[0], c.Args[0], c.Args[2]); r.OK() {
 				return c.Return(r)
 			}
 			return c.Return(c.SetPX(c.Keys[0], c.Args[0], c.Args[2]))
 		}},
-		{redsyncDelete, func(c *sim.ScriptCall) bool {
+		{redsyncDelete, func(c *redis.ScriptCall) bool {
 			if r := c.Get(c.Keys[0]); r.Kind == '$' && !r.Nil && r.Str == c.Args[0] {
 				return c.Return(c.Del(c.Keys[0]))
 			}
@@ -290,7 +291,7 @@ func TestLibraryDifferentialDetectsWrongFastPath(t *testing.T) {
 			fps := allFastPaths()
 			i := slices.Index(fps, bug.fp)
 			require.GreaterOrEqual(t, i, 0)
-			fps[i] = sim.NewFastPathSHA1(bug.fp.Name(), bug.fp.SHA1(), bug.run)
+			fps[i] = redis.NewFastPathSHA1(bug.fp.Name(), bug.fp.SHA1(), bug.run)
 			rec := &rapidtest.RecordingTB{}
 			done := make(chan struct{})
 			go func() { // rapid ends a failed check with runtime.Goexit
@@ -328,7 +329,7 @@ func TestLibraryDifferentialZeroJitterDeadlines(t *testing.T) {
 			}
 			final := finalOps(sp)
 			fast, fastLand := runZeroJitter(t, "sim-fast", uint64(s), perClient, final)
-			interp, land := runZeroJitter(t, "sim-interpreted", uint64(s), perClient, final, sim.WithInterpretedScripts())
+			interp, land := runZeroJitter(t, "sim-interpreted", uint64(s), perClient, final, redis.WithInterpretedScripts())
 			t.Logf("%d commands; landings at a deadline %d (raced with its timer %d), 1ns before %d, 1ns after %d; fast %d, declined %d",
 				len(all), land.at, land.raced, land.before, land.after, fast.fast, declined(fast))
 			require.NoError(t, compareDiff(all, final, fast, interp, 0))

@@ -18,6 +18,7 @@ package simlock
 import (
 	"context"
 	"fmt"
+	simredis "github.com/locksim/locksim/sim/redis"
 	"strings"
 	"testing"
 	"time"
@@ -153,7 +154,7 @@ func runLibCasesSim(t *testing.T, cases []libCase, opts ...sim.Option) ([]libOut
 	t.Helper()
 	w := sim.NewWorld(1, append([]sim.Option{sim.WithLatency(sim.Latency{}), WithFastPaths()}, opts...)...)
 	defer w.Close()
-	rn := w.AddRedisNode("redis", sim.PersistNone)
+	rn := simredis.AddNode(w, "redis", simredis.PersistNone)
 	c := w.AddNode("client")
 	var out []libOutcome
 	var err error
@@ -199,7 +200,7 @@ func TestLibraryScriptsRealRedis(t *testing.T) {
 	require.NoError(t, err, "real redis-server")
 
 	fast, nFast, nInterp := runLibCasesSim(t, cases)
-	interp, _, _ := runLibCasesSim(t, cases, sim.WithInterpretedScripts())
+	interp, _, _ := runLibCasesSim(t, cases, simredis.WithInterpretedScripts())
 	var worst time.Duration
 	wrongType := 0
 	for i, c := range cases {

@@ -2,6 +2,7 @@ package simlock
 
 import (
 	"fmt"
+	"github.com/locksim/locksim/sim/redis"
 	"slices"
 	"strings"
 	"testing"
@@ -170,7 +171,7 @@ func TestChangedLibraryBodyRunsInterpreted(t *testing.T) {
 			// no latency: the PTTL script's replies do not age
 			w := sim.NewWorld(1, WithFastPaths(), sim.WithLatency(sim.Latency{}))
 			defer w.Close()
-			rn := w.AddRedisNode("r", sim.PersistNone)
+			rn := redis.AddNode(w, "r", redis.PersistNone)
 			c := w.AddNode("c")
 			rec := &replyRecorder{conn: rn.Conn(c)}
 			var stats [][2]uint64
@@ -211,8 +212,8 @@ func TestLibraryFastPathsLeaveOtherTracesAlone(t *testing.T) {
 			w.Run(horizon)
 			return w.TraceHash()
 		}
-		locksOnly := run(sim.WithFastPaths(FastPaths()...))
+		locksOnly := run(redis.WithFastPaths(FastPaths()...))
 		assert.Equal(t, locksOnly, run(WithFastPaths()), "seed %d", s)
-		assert.NotEqual(t, locksOnly, run(sim.WithFastPaths()), "seed %d: with no fast path registered, scripts trace as their bodies", s)
+		assert.NotEqual(t, locksOnly, run(redis.WithFastPaths()), "seed %d: with no fast path registered, scripts trace as their bodies", s)
 	}
 }

@@ -3,6 +3,7 @@ package simlock
 import (
 	"github.com/locksim/locksim/locks"
 	"github.com/locksim/locksim/sim"
+	"github.com/locksim/locksim/sim/redis"
 )
 
 // Runtime returns rt as a locks.Runtime. The adapter is a value holding
@@ -23,8 +24,8 @@ func (rt runtime) NewMutex() locks.Mutex { return rt.Runtime.NewMutex() }
 // A simulated connection is a Conn as it is; so are sim's Group and Mutex.
 var (
 	_ locks.Runtime    = runtime{}
-	_ locks.Conn       = (*sim.RedisConn)(nil)
-	_ locks.StringConn = (*sim.RedisConn)(nil)
+	_ locks.Conn       = (*redis.Conn)(nil)
+	_ locks.StringConn = (*redis.Conn)(nil)
 	_ locks.Group      = (*sim.Group)(nil)
 	_ locks.Mutex      = (*sim.Mutex)(nil)
 )

@@ -3,6 +3,7 @@ package live
 import (
 	"errors"
 	"fmt"
+	"github.com/locksim/locksim/sim/redis"
 	"os"
 	"strings"
 	"time"
@@ -147,7 +148,7 @@ func (b *Backend) Execute(run func(opts ...sim.Option)) (err error) {
 
 // RedisConn returns client from's connection to real server rn, through
 // that pair's proxy.
-func (b *Backend) RedisConn(rt *sim.Runtime, from *sim.Node, rn *sim.RedisNode) locks.Conn {
+func (b *Backend) RedisConn(rt *sim.Runtime, from *sim.Node, rn *redis.Node) locks.Conn {
 	if b.st == nil {
 		panic(errors.New("live: RedisConn outside Execute"))
 	}

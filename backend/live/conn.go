@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"errors"
+	simredis "github.com/locksim/locksim/sim/redis"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,7 +27,7 @@ type conn struct {
 	wt   *watcher // the server's
 }
 
-func (st *state) conn(rt *sim.Runtime, from *sim.Node, rn *sim.RedisNode) locks.Conn {
+func (st *state) conn(rt *sim.Runtime, from *sim.Node, rn *simredis.Node) locks.Conn {
 	p := st.pairs[[2]string{from.Name(), rn.Name()}]
 	var wt *watcher
 	for _, s := range st.servers {

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	simredis "github.com/locksim/locksim/sim/redis"
 	"strconv"
 	"strings"
 	"sync"
@@ -133,7 +134,7 @@ func (wt *watcher) run(ctx context.Context, st *state) {
 		case "del":
 			delete(values, key)
 		case "expired":
-			e := sim.Event{Kind: sim.EvExpire, Node: wt.name, Key: key, Value: values[key]}
+			e := sim.Event{Kind: simredis.EvExpire, Node: wt.name, Key: key, Value: values[key]}
 			delete(values, key)
 			st.report(e)
 		}

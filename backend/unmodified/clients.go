@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	simredis "github.com/locksim/locksim/sim/redis"
 	"math/rand/v2"
 	"net"
 	"time"
@@ -49,7 +50,7 @@ func newClient(env locks.Env) (*client, error) {
 	r := env.Runtime.Rand()
 	c := &client{h: h, rt: rt, node: rt.Node(), rng: rand.New(rand.NewPCG(r.Uint64(), r.Uint64()))}
 	for _, lc := range env.Conns {
-		sc, ok := lc.(*sim.RedisConn)
+		sc, ok := lc.(*simredis.Conn)
 		if !ok {
 			return nil, fmt.Errorf("unmodified: conn %T is not a simulated Redis connection", lc)
 		}
@@ -72,7 +73,7 @@ func newClient(env locks.Env) (*client, error) {
 // behind the library's back; a pool larger than any library's concurrency
 // on one node, so that go-redis's package-level timer pool (used when a
 // caller waits for a pooled connection) is never touched from a bubble.
-func clientOptions(h *hub, from *sim.Node, rn *sim.RedisNode) *redis.Options {
+func clientOptions(h *hub, from *sim.Node, rn *simredis.Node) *redis.Options {
 	return &redis.Options{
 		Addr: fmt.Sprintf("10.0.%d.%d:6379", rn.Node().ID()/256, rn.Node().ID()%256),
 		Dialer: func(context.Context, string, string) (net.Conn, error) {

@@ -2,6 +2,7 @@ package unmodified
 
 import (
 	"errors"
+	"github.com/locksim/locksim/sim/redis"
 	"io"
 	"net"
 	"os"
@@ -21,7 +22,7 @@ var errClosed = errors.New("unmodified: connection closed")
 // timers, so go-redis's read and write timeouts run in fake time.
 type conn struct {
 	h    *hub
-	sc   *sim.RedisConn
+	sc   *redis.Conn
 	from *sim.Node
 	inc  uint64 // from's incarnation at the dial
 	key  itemKey

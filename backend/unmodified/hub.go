@@ -2,6 +2,7 @@ package unmodified
 
 import (
 	"cmp"
+	"github.com/locksim/locksim/sim/redis"
 	"slices"
 	"sync"
 	"testing/synctest"
@@ -176,7 +177,7 @@ func (h *hub) failConns() {
 }
 
 // dial opens the n-th connection of client from to Redis node rn.
-func (h *hub) dial(from *sim.Node, rn *sim.RedisNode) (*conn, error) {
+func (h *hub) dial(from *sim.Node, rn *redis.Node) (*conn, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {

@@ -2,6 +2,7 @@ package unmodified
 
 import (
 	"errors"
+	simredis "github.com/locksim/locksim/sim/redis"
 	"os"
 	"syscall"
 	"testing"
@@ -55,8 +56,8 @@ func TestAppendReply(t *testing.T) {
 		{"OK", nil, "$2\r\nOK\r\n"},
 		{int64(-7), nil, ":-7\r\n"},
 		{nil, redis.Nil, "$-1\r\n"},
-		{nil, sim.RedisError("ERR boom"), "-ERR boom\r\n"},
-		{[]any{int64(1), "a", nil, sim.RedisError("ERR x")}, nil, "*4\r\n:1\r\n$1\r\na\r\n$-1\r\n-ERR x\r\n"},
+		{nil, simredis.Error("ERR boom"), "-ERR boom\r\n"},
+		{[]any{int64(1), "a", nil, simredis.Error("ERR x")}, nil, "*4\r\n:1\r\n$1\r\na\r\n$-1\r\n-ERR x\r\n"},
 	} {
 		assert.Equal(t, c.want, string(appendReply(nil, c.v, c.err)))
 	}
@@ -69,7 +70,7 @@ func TestConnWritesCommandsAndTimesOut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := sim.NewWorld(1)
 		defer w.Close()
-		rn := w.AddRedisNode("redis", sim.PersistNone)
+		rn := simredis.AddNode(w, "redis", simredis.PersistNone)
 		from := w.AddNode("client")
 		h := newHub()
 		c, err := h.dial(from, rn)

@@ -25,6 +25,8 @@ var Rules = []Rule{
 		"locks is production code: it knows no simulator and no fault"},
 	{"sim", []string{"locks", "simlock", "scenario", "faults", "histories", "model", "bench", "cmd", "backend"},
 		"sim is the kernel: it knows no lock (adapters and script fast paths live in simlock)"},
+	{"sim", []string{"sim/redis"},
+		"the kernel knows no server protocol: each server model is its own package on the kernel's exported API (sim/redis), and models do not import each other"},
 	{"simlock", []string{"scenario", "faults", "histories", "model", "bench", "cmd", "backend"},
 		"simlock adapts locks to sim and knows nothing above them"},
 	{"model", []string{"sim", "simlock", "locks", "scenario", "faults", "backend"},

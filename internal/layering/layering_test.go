@@ -85,3 +85,19 @@ func TestCheckFindsForbiddenImports(t *testing.T) {
 		})
 	}
 }
+
+// TestRulesKeepServerModelsOffTheKernel: with the real rules, the Redis
+// model may import the kernel and the locks' adapters may import the
+// model, but the kernel may not import the model, even through another
+// package.
+func TestRulesKeepServerModelsOffTheKernel(t *testing.T) {
+	assert.Empty(t, Check([]Package{
+		{Path: "sim/redis", Deps: []string{"sim"}},
+		{Path: "simlock", Deps: []string{"sim", "sim/redis", "locks"}},
+		{Path: "scenario", Deps: []string{"sim", "sim/redis", "simlock"}},
+	}, Rules))
+	assert.Equal(t, []string{
+		"sim imports sim/redis: the kernel knows no server protocol: each server model is its own package on the kernel's exported API (sim/redis), and models do not import each other",
+	}, Check([]Package{{Path: "sim", Deps: []string{"sim/redis"}}}, Rules))
+	assert.NotEmpty(t, Check([]Package{{Path: "sim", Deps: []string{"internal/x", "sim/redis"}}}, Rules))
+}

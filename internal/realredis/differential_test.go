@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	simredis "github.com/locksim/locksim/sim/redis"
 	"net"
 	"strconv"
 	"syscall"
@@ -51,7 +52,7 @@ type scenario struct {
 	// server by kill -9 of one without AOF whose last SAVE stands for the
 	// last fsync (see TestDifferential's host-crash case).
 	real realredis.Persistence
-	sim  sim.Persistence
+	sim  simredis.Persistence
 	seed uint64
 	shim bool
 	// keys whose value and TTL are compared at the end
@@ -72,22 +73,22 @@ func scenarios() []scenario {
 	ms := time.Millisecond
 	var out []scenario
 	out = append(out,
-		scenario{name: "clock-step-back", real: realredis.None, sim: sim.PersistNone, shim: true, keys: []string{"k"},
+		scenario{name: "clock-step-back", real: realredis.None, sim: simredis.PersistNone, shim: true, keys: []string{"k"},
 			// Redis keeps absolute deadlines: the TTL grows by the step
 			steps: []step{cmd(0, "SET", "k", "v", "PX", 3000), clockStep(300*ms, -10*time.Second),
 				pttl(600*ms, "k"), cmd(3300*ms, "EXISTS", "k"), cmd(3400*ms, "TTL", "k")}},
-		scenario{name: "clock-step-forward", real: realredis.None, sim: sim.PersistNone, shim: true, keys: []string{"k", "j"},
+		scenario{name: "clock-step-forward", real: realredis.None, sim: simredis.PersistNone, shim: true, keys: []string{"k", "j"},
 			steps: []step{cmd(0, "SET", "k", "v", "PX", 30000), cmd(0, "SET", "j", "v", "PX", 90000),
 				clockStep(300*ms, 40*time.Second), cmd(400*ms, "EXISTS", "k"), pttl(450*ms, "j")}},
-		scenario{name: "clock-step-back-aof-restart", real: realredis.Always, sim: sim.PersistAlways, shim: true, keys: []string{"k"},
+		scenario{name: "clock-step-back-aof-restart", real: realredis.Always, sim: simredis.PersistAlways, shim: true, keys: []string{"k"},
 			// the extension survives an AOF restart (SET … PXAT)
 			steps: []step{cmd(0, "SET", "k", "v", "PX", 2000), clockStep(200*ms, -5*time.Second),
 				fault(300*ms, "kill"), fault(400*ms, "restart"), pttl(1000*ms, "k"), cmd(2500*ms, "EXISTS", "k")}},
 	)
 	for _, p := range []struct {
 		real realredis.Persistence
-		sim  sim.Persistence
-	}{{realredis.None, sim.PersistNone}, {realredis.Everysec, sim.PersistEverysec}, {realredis.Always, sim.PersistAlways}} {
+		sim  simredis.Persistence
+	}{{realredis.None, simredis.PersistNone}, {realredis.Everysec, simredis.PersistEverysec}, {realredis.Always, simredis.PersistAlways}} {
 		// a process crash right after the writes: everysec keeps them (they
 		// reached the kernel), none keeps nothing
 		out = append(out, scenario{name: "kill-9-" + string(p.real), real: p.real, sim: p.sim, keys: []string{"a", "b"},
@@ -95,30 +96,30 @@ func scenarios() []scenario {
 				fault(100*ms, "kill"), fault(200*ms, "restart"), cmd(600*ms, "GET", "a"), pttl(600*ms, "b")}})
 	}
 	out = append(out,
-		scenario{name: "host-crash", real: realredis.None, sim: sim.PersistEverysec, seed: 1, keys: []string{"old", "new"},
+		scenario{name: "host-crash", real: realredis.None, sim: simredis.PersistEverysec, seed: 1, keys: []string{"old", "new"},
 			// the real server's SAVE at 100ms stands for the last fsync;
 			// the simulator's seeded fsync (once a second) falls before
 			// the write of "new" at 1.5s, so "new" is lost, "old" kept
 			steps: []step{cmd(0, "SET", "old", "1"), fault(100*ms, "save"), cmd(1500*ms, "SET", "new", "2"),
 				fault(1510*ms, "host-crash"), fault(1600*ms, "restart"), cmd(2000*ms, "GET", "old"), cmd(2000*ms, "GET", "new")}},
-		scenario{name: "sigstop", real: realredis.None, sim: sim.PersistNone, keys: []string{"k"},
+		scenario{name: "sigstop", real: realredis.None, sim: simredis.PersistNone, keys: []string{"k"},
 			// a paused server is silent; its TTLs keep running
 			steps: []step{cmd(0, "SET", "k", "v", "PX", 1000), fault(100*ms, "pause"), cmd(200*ms, "GET", "k"),
 				fault(2600*ms, "resume"), cmd(2700*ms, "EXISTS", "k")}},
-		scenario{name: "crashed-node-refuses", real: realredis.None, sim: sim.PersistNone,
+		scenario{name: "crashed-node-refuses", real: realredis.None, sim: simredis.PersistNone,
 			steps: []step{cmd(0, "SET", "k", "v"), fault(100*ms, "kill"), cmd(200*ms, "GET", "k"), cmd(250*ms, "SET", "k", "w")}},
-		scenario{name: "script-errors", real: realredis.None, sim: sim.PersistNone, keys: []string{"k", "h"},
+		scenario{name: "script-errors", real: realredis.None, sim: simredis.PersistNone, keys: []string{"k", "h"},
 			steps: []step{cmd(0, "SET", "k", "x"), cmd(0, "HSET", "h", "f", "v"),
 				cmd(0, "EVAL", "return redis.call('INCR','k')", 0), cmd(0, "EVAL", "return redis.call('GET','h')", 0),
 				cmd(0, "EVAL", "error('boom')", 0), cmd(0, "EVAL", "return redis.call('NOPE')", 0),
 				cmd(0, "EVAL", "return redis.call('SET','k')", 0), cmd(0, "EVAL", "return redis.pcall('INCR','k')", 0),
 				cmd(0, "EVALSHA", "6ed3c49411ba98b7c7dbdbb3377b8a5a5bb6df28", 0),
 				cmd(0, "EVAL", "return redis.call('SET','a','b','PX','"+maxInt64+"')", 0)}},
-		scenario{name: "ttl-rounding", real: realredis.None, sim: sim.PersistNone,
+		scenario{name: "ttl-rounding", real: realredis.None, sim: simredis.PersistNone,
 			steps: []step{cmd(0, "SET", "a", "v", "PX", 1800), cmd(0, "TTL", "a"), cmd(0, "SET", "b", "v", "PX", 1200),
 				cmd(0, "TTL", "b"), cmd(0, "EVAL", "return redis.call('TTL', KEYS[1])", 1, "a"), cmd(0, "TTL", "none"),
 				cmd(0, "SET", "c", "v"), cmd(0, "TTL", "c"), cmd(0, "SET", "d", "v", "EX", 100), cmd(0, "TTL", "d")}},
-		scenario{name: "expire-range", real: realredis.None, sim: sim.PersistNone,
+		scenario{name: "expire-range", real: realredis.None, sim: simredis.PersistNone,
 			// PTTL of the 1e13 key is not compared: the simulator caps a TTL
 			// at a hundred years (sim/redishook.go)
 			steps: []step{cmd(0, "SET", "k", "v", "PX", maxInt64), cmd(0, "SET", "k", "v", "PX", 0),
@@ -210,7 +211,7 @@ func runSim(t *testing.T, sc scenario) outcome {
 	// loopback: a tenth of a millisecond each way
 	w := sim.NewWorld(sc.seed, sim.WithLatency(sim.Latency{Base: 100 * time.Microsecond}))
 	defer w.Close()
-	rn := w.AddRedisNode("redis", sc.sim)
+	rn := simredis.AddNode(w, "redis", sc.sim)
 	c := w.AddNode("client")
 	out := outcome{replies: make([]string, len(sc.steps))}
 	for _, st := range sc.steps {
