@@ -178,8 +178,21 @@ func (m *Member) revoke(id int64) error {
 	if l == nil {
 		return errLeaseNotFound
 	}
+	keys := l.sortedKeys()
+	if m.noteExpiry {
+		e := Expired{Lease: id}
+		for _, k := range keys {
+			v := ""
+			if kv, ok := m.store.get(k, m.store.rev); ok {
+				v = string(kv.Value)
+			}
+			e.Keys = append(e.Keys, k)
+			e.Values = append(e.Values, v)
+		}
+		m.out.Expired = append(m.out.Expired, e)
+	}
 	tw := m.beginWrite()
-	for _, k := range l.sortedKeys() {
+	for _, k := range keys {
 		tw.deleteRange([]byte(k), nil)
 	}
 	delete(m.lessor.leases, id)

@@ -44,7 +44,19 @@ type Reply struct {
 type Ready struct {
 	Replies      []Reply
 	Watch        []WatchOut
+	Expired      []Expired
 	NextDeadline time.Duration
+}
+
+// Expired reports a lease the lessor revoked because it expired (not a
+// client's LeaseRevoke), with the keys that went with it: what a watcher
+// of the keyspace sees as deletes, told apart from a release. In a cluster
+// only the leader that proposed the revocation reports it, when it
+// applies it.
+type Expired struct {
+	Lease  int64
+	Keys   []string // in key order
+	Values []string // the keys' values when they were deleted
 }
 
 // Member is one etcd member (a single-member cluster: it is its own
@@ -69,6 +81,9 @@ type Member struct {
 	// onExpired, when set (a raft Node), proposes the revocation of an
 	// expired lease instead of revoking it at once.
 	onExpired func(id int64)
+	// noteExpiry makes revoke report the lease in Ready.Expired: set while
+	// the revocation of an expired lease runs.
+	noteExpiry bool
 
 	out Ready
 }
@@ -144,7 +159,9 @@ func (m *Member) Tick(now time.Duration) error {
 				m.onExpired(l.id)
 				continue
 			}
+			m.noteExpiry = true
 			_ = m.revoke(l.id) // found just now: cannot be missing
+			m.noteExpiry = false
 		}
 		m.nextCheck += m.cfg.LeaseCheckInterval
 	}

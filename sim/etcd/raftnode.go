@@ -321,10 +321,13 @@ func (n *Node) apply(e *raftpb.Entry) {
 		return
 	}
 	r := Request{Put: ir.Put, DeleteRange: ir.DeleteRange, Txn: ir.Txn, LeaseGrant: ir.LeaseGrant, LeaseRevoke: ir.LeaseRevoke}
-	if ir.LeaseRevoke != nil {
-		delete(n.revoking, ir.LeaseRevoke.ID)
-	}
 	hid := ir.GetHeader().GetID()
+	if ir.LeaseRevoke != nil {
+		// This leader's own proposal for an expired lease (no client header).
+		n.m.noteExpiry = hid == 0 && n.revoking[ir.LeaseRevoke.ID]
+		delete(n.revoking, ir.LeaseRevoke.ID)
+		defer func() { n.m.noteExpiry = false }()
+	}
 	client, mine := n.pending[hid]
 	delete(n.pending, hid)
 	before := len(n.m.out.Replies)
