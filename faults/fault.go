@@ -151,7 +151,7 @@ func SplitRedis(topo Topology, at, d time.Duration) Fault {
 	}
 	a := make([]string, 0, k)
 	for i := 1; i <= k; i++ {
-		a = append(a, RedisNode(i))
+		a = append(a, topo.Server(i))
 	}
 	return Fault{Kind: Partition, At: at, A: a, B: []string{"*"}, For: d}
 }

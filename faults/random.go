@@ -92,7 +92,7 @@ func (g *randGen) span(lo, hi time.Duration) (at, d time.Duration) {
 }
 
 func (g *randGen) client() string { return ClientNode(1 + g.r.IntN(g.topo.Clients)) }
-func (g *randGen) redis() string  { return RedisNode(1 + g.r.IntN(g.topo.Redis)) }
+func (g *randGen) redis() string  { return g.topo.Server(1 + g.r.IntN(g.topo.Redis)) }
 
 // node picks a client or a Redis node, Redis nodes twice as likely.
 func (g *randGen) node() (string, bool) {
@@ -160,7 +160,7 @@ func (g *randGen) fault(k Kind, severe bool) (Fault, bool) {
 			minority := g.r.Perm(g.topo.Redis)[:1+g.r.IntN((g.topo.Redis-1)/2)]
 			slices.Sort(minority)
 			for _, i := range minority {
-				f.A = append(f.A, RedisNode(i+1))
+				f.A = append(f.A, g.topo.Server(i+1))
 			}
 		case shape == 1:
 			all := g.topo.Nodes()

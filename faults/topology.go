@@ -7,10 +7,34 @@ import (
 )
 
 // Topology is the set of nodes of a run: client-1..client-Clients,
-// redis-1..redis-Redis and storage, which always exists.
+// redis-1..redis-Redis (etcd-1..etcd-Redis when Etcd) and storage, which
+// always exists.
 type Topology struct {
 	Clients int
-	Redis   int
+	// Redis is the number of lock servers: Redis nodes, or etcd members.
+	Redis int
+	// Etcd says the lock servers are etcd members, named etcd-N.
+	Etcd bool
+}
+
+// EtcdNode is the name of etcd member i (1-based).
+func EtcdNode(i int) string { return "etcd-" + strconv.Itoa(i) }
+
+// Server is the name of lock server i (1-based): RedisNode(i), or
+// EtcdNode(i) when t.Etcd.
+func (t Topology) Server(i int) string {
+	if t.Etcd {
+		return EtcdNode(i)
+	}
+	return RedisNode(i)
+}
+
+// serverPrefix is the prefix of t's lock server names.
+func (t Topology) serverPrefix() string {
+	if t.Etcd {
+		return "etcd-"
+	}
+	return "redis-"
 }
 
 // Storage is the name of the node holding the protected resource.
@@ -33,7 +57,7 @@ func (t Topology) Nodes() []string {
 		out = append(out, ClientNode(i))
 	}
 	for i := 1; i <= t.Redis; i++ {
-		out = append(out, RedisNode(i))
+		out = append(out, t.Server(i))
 	}
 	return append(out, Storage)
 }
@@ -46,7 +70,7 @@ func (t Topology) Has(name string) bool {
 	if i, ok := nodeIndex(name, "client-"); ok {
 		return i <= t.Clients
 	}
-	if i, ok := nodeIndex(name, "redis-"); ok {
+	if i, ok := nodeIndex(name, t.serverPrefix()); ok {
 		return i <= t.Redis
 	}
 	return false
@@ -80,9 +104,9 @@ func (t Topology) Expand(patterns []string, holder string) ([]string, error) {
 			for i := 1; i <= t.Clients; i++ {
 				want[ClientNode(i)] = true
 			}
-		case "redis-*":
+		case t.serverPrefix() + "*":
 			for i := 1; i <= t.Redis; i++ {
-				want[RedisNode(i)] = true
+				want[t.Server(i)] = true
 			}
 		case Holder:
 			if holder == "" {

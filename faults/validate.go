@@ -94,6 +94,9 @@ func validateFault(f Fault, p string, topo *Topology) error {
 			if !slices.Contains(Persistences, f.Persistence) {
 				return fieldErr(p+".persistence", "unknown mode %q (want none, everysec or always)", f.Persistence)
 			}
+			if topo != nil && topo.Etcd {
+				return fieldErr(p+".persistence", "etcd members always keep what they acknowledged (their WAL is synced before a reply), so a persistence mode has no meaning for them")
+			}
 			if !mayBeRedis(f.Node) {
 				return fieldErr(p+".persistence", "only for Redis nodes, not %s", f.Node)
 			}

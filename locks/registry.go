@@ -117,24 +117,37 @@ var registry = []entry{
 	}, false},
 }
 
-// Names returns the names of the locks on Redis and in-process, sorted:
-// fenced, lua, mutex, redlock, setnx. New also accepts EtcdNames; they are
-// listed apart because the simulator does not run them yet, and callers
-// such as the scenario layer take Names as what every backend runs.
-func Names() []string { return names(false) }
+// Names returns the names of every lock, sorted: etcd, etcd-fenced,
+// fenced, lua, mutex, redlock, setnx. The etcd locks need Env.Etcd, the
+// others Env.Conns or Env.Process.
+func Names() []string {
+	out := make([]string, len(registry))
+	for i, e := range registry {
+		out[i] = e.name
+	}
+	return out
+}
 
 // EtcdNames returns the names of the etcd locks, sorted: etcd,
 // etcd-fenced. They need Env.Etcd.
-func EtcdNames() []string { return names(true) }
-
-func names(etcd bool) []string {
+func EtcdNames() []string {
 	var out []string
 	for _, e := range registry {
-		if e.etcd == etcd {
+		if e.etcd {
 			out = append(out, e.name)
 		}
 	}
 	return out
+}
+
+// IsEtcd reports whether name is an etcd lock.
+func IsEtcd(name string) bool {
+	for _, e := range registry {
+		if e.name == name {
+			return e.etcd
+		}
+	}
+	return false
 }
 
 // New builds the lock called name (one of Names or EtcdNames) from env and

@@ -120,6 +120,8 @@ func (c Config) WithDefaults() Config {
 
 func (c Config) defaultNodes() int {
 	switch like(c.Lock) {
+	case "etcd", "etcd-fenced":
+		return 1
 	case "redlock":
 		return DefaultNodes
 	case "mutex":
@@ -149,10 +151,21 @@ const (
 	MaxNodes      = 15
 )
 
+// MinEtcdTTL is the shortest TTL of the etcd locks: etcd counts lease
+// TTLs in whole seconds (and raises one below its minimum, 2s by default).
+const MinEtcdTTL = time.Second
+
+// MaxEtcdMembers bounds an etcd cluster: a raft cluster of more members
+// adds nothing a lock scenario needs.
+const MaxEtcdMembers = 7
+
 // minTTL is the shortest TTL lock can run with.
 func minTTL(lock string) time.Duration {
-	if lock == "redlock" {
+	switch {
+	case lock == "redlock":
 		return MinRedlockTTL
+	case locks.IsEtcd(lock):
+		return MinEtcdTTL
 	}
 	return MinTTL
 }
@@ -182,10 +195,18 @@ func (c Config) Validate() error {
 		return bad("nodes", "mutex uses no Redis node, got %d", c.Nodes)
 	case lock != "mutex" && (c.Nodes < 1 || c.Nodes > MaxNodes):
 		return bad("nodes", "%d is out of range 1..%d", c.Nodes, MaxNodes)
-	case lock != "redlock" && lock != "mutex" && c.Nodes != 1:
+	case locks.IsEtcd(lock) && (c.Nodes > MaxEtcdMembers || c.Nodes%2 == 0):
+		return bad("nodes", "%s runs on an etcd cluster of an odd number of members up to %d (1: one member; 3: raft), got %d", c.Lock, MaxEtcdMembers, c.Nodes)
+	case lock != "redlock" && lock != "mutex" && !locks.IsEtcd(lock) && c.Nodes != 1:
 		return bad("nodes", "%s runs on one Redis node, got %d", c.Lock, c.Nodes)
 	case c.TTL.D() < minTTL(lock) || c.TTL.D() > MaxTTL:
 		return bad("ttl", "%s is out of range [%s, %s] for %s", c.TTL, minTTL(lock), MaxTTL, c.Lock)
+	case locks.IsEtcd(lock) && c.TTL.D()%time.Second != 0:
+		return bad("ttl", "%s is not a whole number of seconds, as etcd lease TTLs are", c.TTL)
+	case locks.IsEtcd(lock) && c.RetryDelay != 0:
+		return bad("retry_delay", "%s waits on a watch, not on a retry delay; leave retry_delay 0", c.Lock)
+	case locks.IsEtcd(lock) && c.Tries != 0:
+		return bad("tries", "%s waits its turn in one try; leave tries 0", c.Lock)
 	case c.Duration <= 0 || c.Duration.D() > MaxDuration:
 		return bad("duration", "%s is out of range (0, %s]", c.Duration, MaxDuration)
 	case c.Workload != Counter && c.Workload != Ledger:
@@ -273,7 +294,7 @@ func (c Config) drainParts() []time.Duration {
 
 // Topology is the set of node names the run has, for fault schedules.
 func (c Config) Topology() faults.Topology {
-	return faults.Topology{Clients: c.Clients, Redis: c.Nodes}
+	return faults.Topology{Clients: c.Clients, Redis: c.Nodes, Etcd: locks.IsEtcd(like(c.Lock))}
 }
 
 // lockOptions are the locks.Options of the run's lock.
@@ -286,6 +307,9 @@ func (c Config) lockOptions() locks.Options {
 	case "redlock":
 		o.TTL = c.TTL.D()
 		o.DriftFactor = c.DriftFactor
+	case "etcd", "etcd-fenced":
+		o.TTL = c.TTL.D()
+		return o
 	default:
 		o.TTL = c.TTL.D()
 	}

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -167,14 +168,20 @@ func Scenarios() []Named {
 		}
 		return out
 	}
-	return []Named{
+	etcdLocks := func(plain, fenced Expect, why, fencedWhy string) []LockExpect {
+		return []LockExpect{{Lock: "etcd", Expect: plain, Why: why}, {Lock: "etcd-fenced", Expect: fenced, Why: fencedWhy}}
+	}
+	return append([]Named{
 		{
 			Name:    "gc-pause",
 			Summary: "the holder pauses for 2x TTL right after its acquire returns, before it touches the resource",
-			Expect: append([]LockExpect{{Lock: "mutex", Expect: Safe, Why: "a pause stops the whole process"}}, redisLocks(Safe, Unsafe, Unsafe, Safe, map[string]string{
-				"setnx": "no TTL: the lock waits for its holder", "lua": "the key expires during the pause",
-				"redlock": "the keys expire during the pause", "fenced": "the stale holder's accesses are rejected",
-			})...),
+			Expect: slices.Concat(etcdLocks(Unsafe, Safe,
+				"the session's keep-alives stop with the process: its lease expires, the key goes with it, and the next waiter's key is first (Jepsen, etcd 3.4.3)",
+				"the stale holder's accesses carry a create revision the storage has seen superseded"),
+				[]LockExpect{{Lock: "mutex", Expect: Safe, Why: "a pause stops the whole process"}}, redisLocks(Safe, Unsafe, Unsafe, Safe, map[string]string{
+					"setnx": "no TTL: the lock waits for its holder", "lua": "the key expires during the pause",
+					"redlock": "the keys expire during the pause", "fenced": "the stale holder's accesses are rejected",
+				})),
 			config: func(lock string) Config {
 				c := base(lock)
 				c.Faults.Faults = []faults.Fault{{Kind: faults.Pause, When: whenHolderAcquires, Node: faults.Holder, For: 2 * ttl}}
@@ -201,10 +208,11 @@ func Scenarios() []Named {
 		{
 			Name:    "delayed-write",
 			Summary: "the holder's write to the storage is delayed in the network past the TTL",
-			Expect: redisLocks(Safe, Unsafe, Unsafe, Safe, map[string]string{
-				"setnx": "no TTL", "lua": "the write lands after the lease expired", "redlock": "the write lands after the lease expired",
-				"fenced": "the late write carries a stale token",
-			}),
+			Expect: append(etcdLocks(Unsafe, Safe, "the write lands after the session's lease expired", "the late write carries a superseded create revision"),
+				redisLocks(Safe, Unsafe, Unsafe, Safe, map[string]string{
+					"setnx": "no TTL", "lua": "the write lands after the lease expired", "redlock": "the write lands after the lease expired",
+					"fenced": "the late write carries a stale token",
+				})...),
 			config: func(lock string) Config {
 				c := base(lock)
 				c.Faults.Faults = []faults.Fault{{
@@ -217,9 +225,10 @@ func Scenarios() []Named {
 		{
 			Name:    "holder-crash",
 			Summary: "the holder crashes inside its critical section and never returns",
-			Expect: append([]LockExpect{{Lock: "mutex", Expect: Safe, Why: "the crash takes the whole process, every client with it: no access interleaves, and with no client left to want the lock, liveness holds vacuously"}}, redisLocks(Stuck, Safe, Safe, Safe, map[string]string{
-				"setnx": "no TTL: the key stays for ever", "lua": "the key expires", "redlock": "the keys expire", "fenced": "the key expires",
-			})...),
+			Expect: slices.Concat(etcdLocks(Safe, Safe, "the session's lease expires after its TTL and takes the key: the next waiter goes on", "as etcd"),
+				[]LockExpect{{Lock: "mutex", Expect: Safe, Why: "the crash takes the whole process, every client with it: no access interleaves, and with no client left to want the lock, liveness holds vacuously"}}, redisLocks(Stuck, Safe, Safe, Safe, map[string]string{
+					"setnx": "no TTL: the key stays for ever", "lua": "the key expires", "redlock": "the keys expire", "fenced": "the key expires",
+				})),
 			config: func(lock string) Config {
 				c := base(lock)
 				c.Faults.Faults = []faults.Fault{{Kind: faults.Crash, When: &faults.Trigger{Op: faults.OpRead, Phase: faults.PhaseOK, Client: 1}, Node: faults.Holder}}
@@ -453,7 +462,7 @@ func Scenarios() []Named {
 				return c
 			},
 		},
-	}
+	}, etcdScenarios()...)
 }
 
 // extendingPause is the base config of lock with clients that work 2x TTL

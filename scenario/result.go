@@ -161,7 +161,7 @@ func (c Config) checkOptions(o Options, drained bool) model.Options {
 		SearchBudget:    o.CheckBudget,
 		VisualizeDir:    o.VisualizeDir,
 		StorageComplete: drained,
-		Fencing:         c.Lock == "fenced",
+		Fencing:         c.fenced(),
 		Ledger:          c.Workload == Ledger,
 		LivenessBound:   c.livenessBound(),
 		ExtendMargin:    c.extendMargin(),

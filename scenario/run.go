@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"fmt"
-	"github.com/locksim/locksim/sim/redis"
 	"strconv"
 	"time"
 
@@ -10,6 +9,8 @@ import (
 	"github.com/locksim/locksim/histories"
 	"github.com/locksim/locksim/locks"
 	"github.com/locksim/locksim/sim"
+	"github.com/locksim/locksim/sim/etcd"
+	"github.com/locksim/locksim/sim/redis"
 	"github.com/locksim/locksim/simlock"
 )
 
@@ -24,6 +25,7 @@ type run struct {
 	storageNode *sim.Node
 	store       *storage
 	redis       []*redis.Node
+	etcd        []*etcd.Server
 	clients     []*client
 	nodes       map[string]*sim.Node // by the schedule's node names
 	process     *locks.Process       // mutex: the state of the one client process
@@ -38,12 +40,15 @@ func build(cfg Config, seed uint64, opts ...sim.Option) *run {
 	r := &run{cfg: cfg, seed: seed, w: w, nodes: map[string]*sim.Node{}}
 	r.rec = &recorder{w: w, sizeHint: historySizeHint(cfg)}
 
-	for i := 1; i <= cfg.Nodes; i++ {
+	if locks.IsEtcd(like(cfg.Lock)) {
+		r.addEtcd()
+	}
+	for i := 1; i <= cfg.Nodes && !locks.IsEtcd(like(cfg.Lock)); i++ {
 		rn := redis.AddNode(w, faults.RedisNode(i), redis.PersistAlways)
 		r.redis = append(r.redis, rn)
 		r.nodes[rn.Name()] = rn.Node()
 	}
-	r.store = newStorage(faults.Storage, cfg.Lock == "fenced", cfg.Workload, r.rec.observe)
+	r.store = newStorage(faults.Storage, cfg.fenced(), cfg.Workload, r.rec.observe)
 	r.storageNode = w.AddService(faults.Storage, func(_ *sim.Node, req any) any {
 		return r.store.handle(req.(storageRequest))
 	})
@@ -107,6 +112,12 @@ func (r *run) newLock(c *client, rt *sim.Runtime) (locks.Locker, error) {
 		for _, rn := range r.redis {
 			env.Conns = append(env.Conns, r.conn(rt, c, rn))
 		}
+	case "etcd", "etcd-fenced":
+		conns := make([]*sim.Conn, len(r.etcd))
+		for i, m := range r.etcd {
+			conns[i] = r.w.Connect(c.node, m.Node())
+		}
+		env.Etcd = simlock.Etcd(conns)
 	default:
 		env.Conns = []locks.Conn{r.conn(rt, c, r.redis[0])}
 	}
@@ -171,6 +182,10 @@ func (r *run) observe(e sim.Event) {
 			op = histories.OpVanish
 		}
 		r.rec.observe(histories.Event{Op: op, Node: e.Node, Key: e.Key, Value: e.Value})
+	case etcd.EvExpire:
+		if v, ok := etcdLeaseValue(e); ok {
+			r.rec.observe(histories.Event{Op: histories.OpExpire, Node: e.Node, Key: lockKey, Value: v})
+		}
 	case sim.EvCrash:
 		for _, c := range r.clients {
 			if c.node.Name() == e.Node {

@@ -182,12 +182,13 @@ func (m *Member) revoke(id int64) error {
 	if m.noteExpiry {
 		e := Expired{Lease: id}
 		for _, k := range keys {
-			v := ""
+			v, rev := "", int64(0)
 			if kv, ok := m.store.get(k, m.store.rev); ok {
-				v = string(kv.Value)
+				v, rev = string(kv.Value), kv.CreateRevision
 			}
 			e.Keys = append(e.Keys, k)
 			e.Values = append(e.Values, v)
+			e.Revs = append(e.Revs, rev)
 		}
 		m.out.Expired = append(m.out.Expired, e)
 	}

@@ -57,6 +57,7 @@ type Expired struct {
 	Lease  int64
 	Keys   []string // in key order
 	Values []string // the keys' values when they were deleted
+	Revs   []int64  // the keys' create revisions
 }
 
 // Member is one etcd member (a single-member cluster: it is its own

@@ -20,8 +20,9 @@ import (
 // deadline) between it and the kernel.
 
 // EvExpire is the kind of the sim.Event a server reports when its lessor
-// revokes an expired lease: one event per key deleted with it, Key the key
-// and Value its value. A client's LeaseRevoke or a delete reports nothing.
+// revokes an expired lease: one event per key deleted with it, Key the key,
+// Value its value and N its create revision. A client's LeaseRevoke or a
+// delete reports nothing.
 const EvExpire sim.EventKind = "etcd-expire"
 
 // core is what the glue drives: a Member or a Node.
@@ -249,7 +250,7 @@ func (s *Server) flush() {
 	}
 	for _, e := range rd.Expired {
 		for i, k := range e.Keys {
-			w.Report(sim.Event{Kind: EvExpire, Node: s.node.Name(), Key: k, Value: e.Values[i]})
+			w.Report(sim.Event{Kind: EvExpire, Node: s.node.Name(), Key: k, Value: e.Values[i], N: int(e.Revs[i])})
 		}
 	}
 	for _, m := range msgs {
