@@ -153,7 +153,7 @@ func (t Topology) Sides(f Fault, holder string) (a, b []string, err error) {
 }
 
 func isPattern(p string) bool {
-	return p == "*" || p == "client-*" || p == "redis-*" || p == Holder
+	return p == "*" || p == "client-*" || p == "redis-*" || p == "etcd-*" || p == Holder
 }
 
 // syntacticNode reports whether p can name a node in some topology.
@@ -163,7 +163,8 @@ func syntacticNode(p string) bool {
 	}
 	_, c := nodeIndex(p, "client-")
 	_, r := nodeIndex(p, "redis-")
-	return c || r
+	_, e := nodeIndex(p, "etcd-")
+	return c || r || e
 }
 
 // mayBeRedis reports whether pattern p can name a Redis node.

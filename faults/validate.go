@@ -204,7 +204,7 @@ func checkNode(n, p string, trig bool, topo *Topology) error {
 		return fieldErr(p, "missing")
 	}
 	if !syntacticNode(n) {
-		return fieldErr(p, "unknown node %q (want e.g. client-1, redis-2, storage, redis-*, * or holder)", n)
+		return fieldErr(p, "unknown node %q (want e.g. client-1, redis-2, etcd-1, storage, redis-*, etcd-*, * or holder)", n)
 	}
 	if n == Holder {
 		if !trig {

@@ -57,7 +57,9 @@ func TestEtcdOptions(t *testing.T) {
 // no Conns, and refuse every option but Key and TTL.
 func TestEtcdRegistry(t *testing.T) {
 	assert.Equal(t, []string{"etcd", "etcd-fenced"}, EtcdNames())
-	assert.NotContains(t, Names(), "etcd")
+	assert.Subset(t, Names(), EtcdNames())
+	assert.True(t, IsEtcd("etcd-fenced"))
+	assert.False(t, IsEtcd("fenced"))
 	m := NewMemEtcd()
 	for _, name := range EtcdNames() {
 		l, err := New(name, Env{Runtime: Real(), Etcd: m}, Options{Key: "k", TTL: 3 * time.Second})

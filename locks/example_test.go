@@ -128,7 +128,7 @@ func ExampleNew() {
 		locks.Options{Key: "ledger", TTL: time.Second})
 	fmt.Println(err)
 	// Output:
-	// [fenced lua mutex redlock setnx]
+	// [etcd etcd-fenced fenced lua mutex redlock setnx]
 	// token 1
 	// token 2
 	// token 3

@@ -354,12 +354,15 @@ func TestOptionsValidation(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	assert.Equal(t, []string{"fenced", "lua", "mutex", "redlock", "setnx"}, Names())
+	assert.Equal(t, []string{"etcd", "etcd-fenced", "fenced", "lua", "mutex", "redlock", "setnx"}, Names())
 	rt := newFakeRuntime()
 	c := fakeConn{reply: func([]any) (any, error) { return "OK", nil }}
 	one, three := []Conn{c}, []Conn{c, c, c}
 	p := NewProcess(rt)
 	for _, name := range Names() {
+		if IsEtcd(name) {
+			continue // TestEtcdRegistry
+		}
 		env := Env{Runtime: rt, Conns: one}
 		switch name {
 		case "mutex":
