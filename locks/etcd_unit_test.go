@@ -215,3 +215,38 @@ func TestEtcdLockIsOneClient(t *testing.T) {
 	require.NoError(t, l.Unlock(ctx, again))
 	require.NoError(t, l.Close(ctx))
 }
+
+// An Unlock whose delete did not take effect (here: a context already
+// done, as after a timeout) leaves the session's key. The next Lock of the
+// etcd lock re-enters it, as concurrency.Mutex does, with the earlier
+// hold's create revision; the fenced lock must not, since that revision
+// is its fencing token: it deletes the stale key and takes a new one.
+func TestEtcdStaleKeyAfterFailedUnlock(t *testing.T) {
+	for _, fenced := range []bool{false, true} {
+		m := NewMemEtcd()
+		newLock := NewEtcd
+		if fenced {
+			newLock = NewEtcdFenced
+		}
+		l, err := newLock(Real(), m, EtcdOptions{Key: "k", TTL: 10 * time.Second})
+		require.NoError(t, err)
+		ctx := context.Background()
+		first, err := l.Lock(ctx)
+		require.NoError(t, err)
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		require.Error(t, l.Unlock(done, first), "an Unlock with a done context cannot delete")
+		second, err := l.Lock(ctx)
+		require.NoError(t, err)
+		_, rev1, _ := parseEtcdValue(first.Value)
+		_, rev2, _ := parseEtcdValue(second.Value)
+		if fenced {
+			require.Greater(t, second.Token, first.Token, "the fenced lock reused the stale key's revision as its token")
+			require.Greater(t, rev2, rev1)
+		} else {
+			require.Equal(t, rev1, rev2, "the etcd lock re-enters its stale key, as concurrency.Mutex")
+		}
+		require.NoError(t, l.Unlock(ctx, second))
+		require.NoError(t, l.Close(ctx))
+	}
+}

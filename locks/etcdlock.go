@@ -307,11 +307,24 @@ func (l *EtcdLock) acquire(ctx context.Context, s *etcdSession) (Lease, error) {
 	}
 
 	owner := EtcdOpGet(EtcdGet{Key: l.pfx, Prefix: true, Sort: EtcdOldestFirst, Limit: 1})
-	r, err := l.cli.Txn(wctx, EtcdTxn{
+	enqueue := EtcdTxn{
 		If:   []EtcdCmp{{Key: myKey, CreateRevision: 0}},
 		Then: []EtcdOp{EtcdOpPut(myKey, s.id), owner},
 		Else: []EtcdOp{EtcdOpGet(EtcdGet{Key: myKey}), owner},
-	})
+	}
+	r, err := l.cli.Txn(wctx, enqueue)
+	if err == nil && !r.Succeeded && l.fenced && len(r.Responses) == 2 && len(r.Responses[0].KVs) == 1 {
+		// The session's key is still there from an earlier hold whose
+		// release did not take effect (it timed out). concurrency.Mutex,
+		// and the etcd lock, re-enter it: its create revision is the
+		// earlier hold's. As a fencing token that would let a late write
+		// of the earlier hold through during this one, so the fenced lock
+		// deletes the stale key (guarded by its revision) and enqueues
+		// afresh, with a new revision.
+		if _, err = l.cli.Txn(wctx, guardedDelete(myKey, r.Responses[0].KVs[0].CreateRevision)); err == nil {
+			r, err = l.cli.Txn(wctx, enqueue)
+		}
+	}
 	if err != nil {
 		if errors.Is(err, ErrEtcdLeaseNotFound) {
 			l.kill(s)
