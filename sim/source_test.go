@@ -109,9 +109,10 @@ func sourceViolations(t *testing.T, name, src string) []string {
 	return out
 }
 
-// TestSourceRules checks the kernel and the Redis model (sim/redis).
+// TestSourceRules checks the kernel and the server models (sim/redis,
+// sim/etcd).
 func TestSourceRules(t *testing.T) {
-	for _, dir := range []string{".", "redis"} {
+	for _, dir := range []string{".", "redis", "etcd"} {
 		for _, p := range kernelFiles(t, dir) {
 			b, err := os.ReadFile(p)
 			require.NoError(t, err)

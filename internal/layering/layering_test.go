@@ -97,7 +97,7 @@ func TestRulesKeepServerModelsOffTheKernel(t *testing.T) {
 		{Path: "scenario", Deps: []string{"sim", "sim/redis", "simlock"}},
 	}, Rules))
 	assert.Equal(t, []string{
-		"sim imports sim/redis: the kernel knows no server protocol: each server model is its own package on the kernel's exported API (sim/redis), and models do not import each other",
+		"sim imports sim/redis: the kernel knows no server protocol: each server model is its own package on the kernel's exported API (sim/redis, sim/etcd), and models do not import each other",
 	}, Check([]Package{{Path: "sim", Deps: []string{"sim/redis"}}}, Rules))
 	assert.NotEmpty(t, Check([]Package{{Path: "sim", Deps: []string{"internal/x", "sim/redis"}}}, Rules))
 }
