@@ -54,6 +54,9 @@ func (b *Backend) Refuse(cfg scenario.Config) error {
 	if _, ok := scenario.External(cfg.Lock); ok {
 		return fmt.Errorf("lock %s is a published library, which runs on the unmodified backend, not live", cfg.Lock)
 	}
+	if locks.IsEtcd(cfg.Lock) {
+		return fmt.Errorf("lock %s runs on etcd, and the live backend runs redis-servers only (the etcd locks meet a real etcd-server in their integration tests, and the simulated etcd meets it in sim/etcd's differential test)", cfg.Lock)
+	}
 	if cfg.Nodes != b.cfg.Nodes || cfg.Clients != b.cfg.Clients {
 		return fmt.Errorf("the live backend was built for %d Redis nodes and %d clients, not %d and %d", b.cfg.Nodes, b.cfg.Clients, cfg.Nodes, cfg.Clients)
 	}

@@ -195,6 +195,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown flag", []string{"run", "--lock", "lua", "--bogus"}, "--bogus"},
 		{"live host crash", []string{"live", "--lock", "lua", "--scenario", "redis-host-crash-everysec"}, "faults[0]: a host crash cannot be done live"},
 		{"live library", []string{"live", "--lock", "redsync", "--scenario", "gc-pause"}, "runs on the unmodified backend, not live"},
+		{"live etcd", []string{"live", "--lock", "etcd", "--scenario", "gc-pause"}, "the live backend runs redis-servers only"},
 		{"replay live artifact", []string{"replay", liveArtifact}, "a live run's artifact cannot be replayed"},
 		{"crosscheck zero runs", []string{"crosscheck", "--runs", "0"}, "--runs: 0 is out of range 1..100"},
 		{"crosscheck library", []string{"crosscheck", "--locks", "redsync"}, `--locks: "redsync" is not one of lua, redlock, fenced, setnx`},
