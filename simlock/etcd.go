@@ -16,7 +16,8 @@ import (
 // connection per member of a simulated etcd cluster (sim/etcd). Like
 // clientv3 with several endpoints, it sends each call to one member and
 // moves to the next after a failure that a healthy member would not give
-// (refused connection, "not leader", a call abandoned by its context), so
+// (refused connection, "not leader", "request timed out", a call abandoned
+// by its context), so
 // that a client finds a working member after a crash or a partition.
 //
 // Calls block the calling task (sim.Conn.Call); it must be a task of the
@@ -46,7 +47,7 @@ func (c *etcdClient) do(ctx context.Context, body any) (any, error) {
 
 // failover reports whether err says to try another member next time.
 func failover(err error) bool {
-	return errors.Is(err, sim.ErrConnRefused) || errors.Is(err, rpctypes.ErrGRPCNotLeader) ||
+	return errors.Is(err, sim.ErrConnRefused) || errors.Is(err, rpctypes.ErrGRPCNotLeader) || errors.Is(err, rpctypes.ErrGRPCTimeout) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 

@@ -6,6 +6,7 @@ import (
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/mvccpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
@@ -67,9 +68,21 @@ type Server struct {
 	peers   []*sim.Node // by raft ID - 1 (cluster only)
 	timer   sim.Timer
 	nextID  uint64
-	pending map[uint64]*sim.Request // by request ID; looked up, never ranged
+	pending map[uint64]*pendingCall // by request ID; looked up, never ranged
 	waits   map[uint64]*deleteWait  // by watch stream
 	failed  error                   // the core refused an input: a bug of the glue
+}
+
+// ReqTimeout is how long a member waits for its core to answer a request
+// before it answers "etcdserver: request timed out" itself, as etcd's
+// ReqTimeout (5s plus two election timeouts, 7s by default) bounds a
+// proposal that a leader change lost or a minority leader cannot commit.
+const ReqTimeout = 7 * time.Second
+
+// pendingCall is a request the core has not answered yet.
+type pendingCall struct {
+	r     *sim.Request
+	timer sim.Timer
 }
 
 // deleteWait is a client waiting for the deletion of a key.
@@ -150,7 +163,7 @@ func AddCluster(w *sim.World, names []string, cfg Config) ([]*Server, error) {
 
 // boot starts the core at the node's monotonic clock.
 func (s *Server) boot() {
-	s.pending = map[uint64]*sim.Request{}
+	s.pending = map[uint64]*pendingCall{}
 	s.waits = map[uint64]*deleteWait{}
 	s.check(s.core.start(s.node.MonoNow()))
 	s.flush()
@@ -182,7 +195,9 @@ func (s *Server) Serve(r *sim.Request) {
 	case *call:
 		req := b.req
 		req.ID = id
-		s.pending[id] = r
+		p := &pendingCall{r: r}
+		s.pending[id] = p
+		s.node.SetTimer(&p.timer, now+ReqTimeout, func() { s.timeout(id) })
 		s.check(s.core.handle(now, req))
 	case *waitDelete:
 		s.waits[id] = &deleteWait{r: r, key: b.key}
@@ -237,13 +252,14 @@ func (s *Server) flush() {
 	rd, msgs := s.core.ready()
 	w := s.node.World()
 	for _, rep := range rd.Replies {
-		r := s.pending[rep.ID]
-		if r == nil {
-			continue
+		p := s.pending[rep.ID]
+		if p == nil {
+			continue // timed out already
 		}
 		delete(s.pending, rep.ID)
+		p.timer.Stop()
 		s.trace(rep)
-		r.Reply(rep.Resp, rep.Err)
+		p.r.Reply(rep.Resp, rep.Err)
 	}
 	for _, out := range rd.Watch {
 		s.watched(out)
@@ -261,6 +277,19 @@ func (s *Server) flush() {
 	if rd.NextDeadline > 0 {
 		s.node.SetTimer(&s.timer, rd.NextDeadline, s.fire)
 	}
+}
+
+// timeout answers request id with etcd's request timeout if the core has
+// not answered it by now (the core's late answer is then dropped).
+func (s *Server) timeout(id uint64) {
+	p := s.pending[id]
+	if p == nil {
+		return
+	}
+	delete(s.pending, id)
+	rep := Reply{ID: id, Err: rpctypes.ErrGRPCTimeout}
+	s.trace(rep)
+	p.r.Reply(nil, rep.Err)
 }
 
 // watched answers a delete wait at its first delete event.
