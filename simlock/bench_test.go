@@ -97,10 +97,9 @@ func spawnWorkers(w *sim.World, nodes int, work func(rt *sim.Runtime, conns []lo
 }
 
 func benchLockWorkload(b *testing.B, nodes int, opts []sim.Option, newLock func(*sim.Runtime, []locks.Conn) (locks.Locker, error)) {
-	var virt time.Duration
-	var cmds, cycles uint64
+	var m workloadMeter
 	b.ReportAllocs()
-	c0 := cputime.Used()
+	m.start()
 	for i := 0; i < b.N; i++ {
 		w := sim.NewWorld(uint64(i), opts...)
 		spawnWorkers(w, nodes, func(rt *sim.Runtime, conns []locks.Conn) {
@@ -108,29 +107,55 @@ func benchLockWorkload(b *testing.B, nodes int, opts []sim.Option, newLock func(
 			if err != nil {
 				panic(err)
 			}
-			bg := context.Background()
-			rng := rt.Rand()
-			for {
-				lease, err := l.Lock(bg)
-				if err != nil {
-					continue
-				}
-				_ = rt.Sleep(bg, time.Duration(rng.IntN(20))*time.Millisecond)
-				if l.Unlock(bg, lease) == nil {
-					cycles++
-				}
-				_ = rt.Sleep(bg, time.Duration(rng.IntN(10))*time.Millisecond)
-			}
+			m.loop(rt, l)
 		})
-		w.Run(10 * time.Second)
-		virt += w.Elapsed()
-		cmds += w.Stats().Requests
-		w.Close()
+		m.run(w)
 	}
-	cpu := (cputime.Used() - c0).Seconds()
+	m.report(b)
+}
+
+// workloadMeter runs the benchmark workloads' loop and reports their
+// figures: simulated requests and lock cycles per wall and CPU second,
+// and virtual seconds per wall second.
+type workloadMeter struct {
+	virt         time.Duration
+	cmds, cycles uint64
+	c0           time.Duration
+}
+
+func (m *workloadMeter) start() { m.c0 = cputime.Used() }
+
+// loop is one client's program: Lock, a critical section of 0-20ms,
+// Unlock, a pause of 0-10ms, for ever.
+func (m *workloadMeter) loop(rt *sim.Runtime, l locks.Locker) {
+	bg := context.Background()
+	rng := rt.Rand()
+	for {
+		lease, err := l.Lock(bg)
+		if err != nil {
+			continue
+		}
+		_ = rt.Sleep(bg, time.Duration(rng.IntN(20))*time.Millisecond)
+		if l.Unlock(bg, lease) == nil {
+			m.cycles++
+		}
+		_ = rt.Sleep(bg, time.Duration(rng.IntN(10))*time.Millisecond)
+	}
+}
+
+// run runs w for 10 virtual seconds and counts what it did.
+func (m *workloadMeter) run(w *sim.World) {
+	w.Run(10 * time.Second)
+	m.virt += w.Elapsed()
+	m.cmds += w.Stats().Requests
+	w.Close()
+}
+
+func (m *workloadMeter) report(b *testing.B) {
+	cpu := (cputime.Used() - m.c0).Seconds()
 	sec := b.Elapsed().Seconds()
-	b.ReportMetric(float64(cmds)/sec, "cmds/s")
-	b.ReportMetric(float64(cmds)/cpu, "cmds/cpu-s")
-	b.ReportMetric(float64(cycles)/sec, "cycles/s")
-	b.ReportMetric(virt.Seconds()/sec, "virt-s/s")
+	b.ReportMetric(float64(m.cmds)/sec, "cmds/s")
+	b.ReportMetric(float64(m.cmds)/cpu, "cmds/cpu-s")
+	b.ReportMetric(float64(m.cycles)/sec, "cycles/s")
+	b.ReportMetric(m.virt.Seconds()/sec, "virt-s/s")
 }

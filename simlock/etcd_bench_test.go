@@ -1,12 +1,10 @@
 package simlock
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/locksim/locksim/internal/cputime"
 	"github.com/locksim/locksim/locks"
 	"github.com/locksim/locksim/sim"
 	"github.com/locksim/locksim/sim/etcd"
@@ -47,16 +45,15 @@ func etcdWorkers(tb testing.TB, w *sim.World, members int, work func(rt *sim.Run
 
 // BenchmarkEtcdLockWorkload is BenchmarkLuaLockWorkload's loop with the
 // etcd lock of package locks (session TTL 8s) on a simulated etcd of one
-// member and of three raft members: simulated requests (RPCs and raft
-// messages are counted apart: cmds are client requests) and lock cycles
-// per wall and CPU second.
+// member and of three raft members: client requests (cmds; raft messages
+// between members are not counted) and lock cycles per wall and CPU
+// second.
 func BenchmarkEtcdLockWorkload(b *testing.B) {
 	for _, members := range []int{1, 3} {
 		b.Run(fmt.Sprint("members=", members), func(b *testing.B) {
-			var virt time.Duration
-			var cmds, cycles uint64
+			var m workloadMeter
 			b.ReportAllocs()
-			c0 := cputime.Used()
+			m.start()
 			for i := 0; i < b.N; i++ {
 				w := sim.NewWorld(uint64(i))
 				etcdWorkers(b, w, members, func(rt *sim.Runtime, cli locks.Etcd) {
@@ -64,31 +61,11 @@ func BenchmarkEtcdLockWorkload(b *testing.B) {
 					if err != nil {
 						panic(err)
 					}
-					bg := context.Background()
-					rng := rt.Rand()
-					for {
-						lease, err := l.Lock(bg)
-						if err != nil {
-							continue
-						}
-						_ = rt.Sleep(bg, time.Duration(rng.IntN(20))*time.Millisecond)
-						if l.Unlock(bg, lease) == nil {
-							cycles++
-						}
-						_ = rt.Sleep(bg, time.Duration(rng.IntN(10))*time.Millisecond)
-					}
+					m.loop(rt, l)
 				})
-				w.Run(10 * time.Second)
-				virt += w.Elapsed()
-				cmds += w.Stats().Requests
-				w.Close()
+				m.run(w)
 			}
-			cpu := (cputime.Used() - c0).Seconds()
-			sec := b.Elapsed().Seconds()
-			b.ReportMetric(float64(cmds)/sec, "cmds/s")
-			b.ReportMetric(float64(cmds)/cpu, "cmds/cpu-s")
-			b.ReportMetric(float64(cycles)/sec, "cycles/s")
-			b.ReportMetric(virt.Seconds()/sec, "virt-s/s")
+			m.report(b)
 		})
 	}
 }
