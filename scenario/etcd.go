@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/locksim/locksim/faults"
-	"github.com/locksim/locksim/locks"
 	"github.com/locksim/locksim/sim"
 	"github.com/locksim/locksim/sim/etcd"
 )
@@ -53,9 +52,6 @@ func etcdLeaseValue(e sim.Event) (string, bool) {
 func (c Config) fenced() bool {
 	return c.Lock == "fenced" || c.Lock == "etcd-fenced"
 }
-
-// isEtcd reports whether the run's lock runs on etcd.
-func (c Config) isEtcd() bool { return locks.IsEtcd(like(c.Lock)) }
 
 // etcdScenarios are the named scenarios of the etcd locks alone.
 func etcdScenarios() []Named {
