@@ -129,8 +129,9 @@ func sameSchedule(a, b faults.Schedule) bool {
 // config does not have: the history of another config.
 func historyFits(h histories.History, cfg Config) error {
 	nodes := map[string]bool{faults.Storage: true, "": true}
+	topo := cfg.Topology()
 	for i := 1; i <= cfg.Nodes; i++ {
-		nodes[faults.RedisNode(i)] = true
+		nodes[topo.Server(i)] = true
 	}
 	for i := 1; i <= cfg.Clients; i++ {
 		if cfg.Lock == "mutex" {
@@ -144,7 +145,7 @@ func historyFits(h histories.History, cfg Config) error {
 			return fmt.Errorf("%w: artifact history[%d].process: client %d, but the config has %d clients (lock %s)", ErrBadConfig, i, e.Process, cfg.Clients, cfg.Lock)
 		}
 		if !nodes[e.Node] {
-			return fmt.Errorf("%w: artifact history[%d].node: %q is not a node of the config (lock %s, %d clients, %d Redis nodes)", ErrBadConfig, i, e.Node, cfg.Lock, cfg.Clients, cfg.Nodes)
+			return fmt.Errorf("%w: artifact history[%d].node: %q is not a node of the config (lock %s, %d clients, %d lock servers)", ErrBadConfig, i, e.Node, cfg.Lock, cfg.Clients, cfg.Nodes)
 		}
 	}
 	return nil
