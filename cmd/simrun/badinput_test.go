@@ -213,6 +213,8 @@ func TestBadInput(t *testing.T) {
 		{"zero clients", []string{"run", "--lock", "lua", "--clients", "0"}, "--clients: 0 is out of range 1..64"},
 		{"zero nodes", []string{"run", "--lock", "redlock", "--nodes", "0"}, "--nodes: 0 is out of range 1..15"},
 		{"nodes for lua", []string{"run", "--lock", "lua", "--nodes", "3"}, "--nodes"},
+		{"nodes for etcd even", []string{"run", "--lock", "etcd", "--nodes", "2"}, "an odd number of members"},
+		{"etcd ttl not whole seconds", []string{"run", "--lock", "etcd", "--ttl", "1500ms"}, "not a whole number of seconds"},
 		{"bad workload", []string{"run", "--lock", "lua", "--workload", "bank"}, `--workload: unknown workload "bank"`},
 		{"lua ttl 1ns", []string{"run", "--lock", "lua", "--ttl", "1ns"}, "--ttl: 1ns is out of range [1ms, 24h0m0s] for lua"},
 		{"lua ttl 999us", []string{"run", "--lock", "lua", "--ttl", "999us"}, "--ttl: 999µs is out of range"},
