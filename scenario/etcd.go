@@ -17,9 +17,10 @@ import (
 
 // addEtcd adds the run's etcd members.
 func (r *run) addEtcd() {
+	topo := r.cfg.Topology()
 	names := make([]string, r.cfg.Nodes)
 	for i := range names {
-		names[i] = faults.EtcdNode(i + 1)
+		names[i] = topo.Server(i + 1)
 	}
 	var err error
 	if len(names) == 1 {

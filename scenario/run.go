@@ -40,13 +40,14 @@ func build(cfg Config, seed uint64, opts ...sim.Option) *run {
 	r := &run{cfg: cfg, seed: seed, w: w, nodes: map[string]*sim.Node{}}
 	r.rec = &recorder{w: w, sizeHint: historySizeHint(cfg)}
 
-	if locks.IsEtcd(like(cfg.Lock)) {
+	if cfg.Topology().Etcd {
 		r.addEtcd()
-	}
-	for i := 1; i <= cfg.Nodes && !locks.IsEtcd(like(cfg.Lock)); i++ {
-		rn := redis.AddNode(w, faults.RedisNode(i), redis.PersistAlways)
-		r.redis = append(r.redis, rn)
-		r.nodes[rn.Name()] = rn.Node()
+	} else {
+		for i := 1; i <= cfg.Nodes; i++ {
+			rn := redis.AddNode(w, faults.RedisNode(i), redis.PersistAlways)
+			r.redis = append(r.redis, rn)
+			r.nodes[rn.Name()] = rn.Node()
+		}
 	}
 	r.store = newStorage(faults.Storage, cfg.fenced(), cfg.Workload, r.rec.observe)
 	r.storageNode = w.AddService(faults.Storage, func(_ *sim.Node, req any) any {

@@ -172,14 +172,16 @@ func (m *Member) leaseGrant(r *pb.LeaseGrantRequest) (*pb.LeaseGrantResponse, er
 
 // revoke is lessor.Revoke: the lease's keys are deleted in key order in one
 // write txn (one revision, if it had keys), and keep-alives waiting on it
-// are answered with TTL 0.
-func (m *Member) revoke(id int64) error {
+// are answered with TTL 0. expired says the lessor revokes it because it
+// expired (not a client's LeaseRevoke): it is then reported in
+// Ready.Expired with its keys.
+func (m *Member) revoke(id int64, expired bool) error {
 	l := m.lessor.lookup(id)
 	if l == nil {
 		return errLeaseNotFound
 	}
 	keys := l.sortedKeys()
-	if m.noteExpiry {
+	if expired {
 		e := Expired{Lease: id}
 		for _, k := range keys {
 			v, rev := "", int64(0)
@@ -205,7 +207,7 @@ func (m *Member) revoke(id int64) error {
 }
 
 func (m *Member) leaseRevoke(r *pb.LeaseRevokeRequest) (*pb.LeaseRevokeResponse, error) {
-	if err := m.revoke(r.ID); err != nil {
+	if err := m.revoke(r.ID, false); err != nil {
 		return nil, err
 	}
 	resp := &pb.LeaseRevokeResponse{Header: &pb.ResponseHeader{}}

@@ -82,9 +82,6 @@ type Member struct {
 	// onExpired, when set (a raft Node), proposes the revocation of an
 	// expired lease instead of revoking it at once.
 	onExpired func(id int64)
-	// noteExpiry makes revoke report the lease in Ready.Expired: set while
-	// the revocation of an expired lease runs.
-	noteExpiry bool
 
 	out Ready
 }
@@ -160,9 +157,7 @@ func (m *Member) Tick(now time.Duration) error {
 				m.onExpired(l.id)
 				continue
 			}
-			m.noteExpiry = true
-			_ = m.revoke(l.id) // found just now: cannot be missing
-			m.noteExpiry = false
+			_ = m.revoke(l.id, true) // found just now: cannot be missing
 		}
 		m.nextCheck += m.cfg.LeaseCheckInterval
 	}

@@ -323,10 +323,13 @@ func (n *Node) apply(e *raftpb.Entry) {
 	r := Request{Put: ir.Put, DeleteRange: ir.DeleteRange, Txn: ir.Txn, LeaseGrant: ir.LeaseGrant, LeaseRevoke: ir.LeaseRevoke}
 	hid := ir.GetHeader().GetID()
 	if ir.LeaseRevoke != nil {
-		// This leader's own proposal for an expired lease (no client header).
-		n.m.noteExpiry = hid == 0 && n.revoking[ir.LeaseRevoke.ID]
-		delete(n.revoking, ir.LeaseRevoke.ID)
-		defer func() { n.m.noteExpiry = false }()
+		id := ir.LeaseRevoke.ID
+		expired := hid == 0 && n.revoking[id] // this leader's own proposal for an expired lease
+		delete(n.revoking, id)
+		if expired {
+			_ = n.m.revoke(id, true) // no client waits for its reply
+			return
+		}
 	}
 	client, mine := n.pending[hid]
 	delete(n.pending, hid)

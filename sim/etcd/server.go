@@ -70,7 +70,6 @@ type Server struct {
 	nextID  uint64
 	pending map[uint64]*pendingCall // by request ID; looked up, never ranged
 	waits   map[uint64]*deleteWait  // by watch stream
-	failed  error                   // the core refused an input: a bug of the glue
 }
 
 // ReqTimeout is how long a member waits for its core to answer a request
@@ -169,9 +168,10 @@ func (s *Server) boot() {
 	s.flush()
 }
 
+// check panics when the core refuses an input: the glue gave it one it
+// cannot take (a bug here, never a fault of the run).
 func (s *Server) check(err error) {
-	if err != nil && s.failed == nil {
-		s.failed = err
+	if err != nil {
 		panic(fmt.Sprintf("etcd: member %s refused an input: %v", s.node.Name(), err))
 	}
 }
