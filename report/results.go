@@ -16,28 +16,37 @@ import (
 // --shard and merge write into their output directory.
 const ResultsFile = "results.jsonl"
 
-// Line is one seed of results.jsonl.
+// Line is one seed of results.jsonl, as simrun explore and merge write it
+// and simrun report reads it. The keys and their order are the file's
+// format: change them only with a new manifest format.
 type Line struct {
-	Lock     string `json:"lock"`
+	Lock string `json:"lock"`
+	// Scenario is the named scenario, or "".
 	Scenario string `json:"scenario"`
-	// Faults is the fault mode when no scenario is named ("random", a
-	// schedule file, "none").
+	// Faults is the fault mode: "random", "none", "scenario" (the named
+	// scenario's schedule) or "file:NAME" (a schedule file).
 	Faults string `json:"faults"`
 	Seed   uint64 `json:"seed"`
 	// Outcome is safe, violation, stuck or unknown.
-	Outcome   string        `json:"outcome"`
-	Checks    []CheckResult `json:"checks"`
-	TraceHash string        `json:"trace_hash"`
-	WallMS    float64       `json:"wall_ms"`
+	Outcome string        `json:"outcome"`
+	Checks  []CheckResult `json:"checks"`
+	// TraceHash identifies the run's trace.
+	TraceHash string `json:"trace_hash"`
+	// WallMS is the run's wall time in milliseconds with explore's
+	// --wall-ms, else 0: the one value a rerun changes, kept out so that a
+	// shard's results are the same file on every rerun (timings.jsonl
+	// holds them then).
+	WallMS float64 `json:"wall_ms"`
 	// Artifact is the saved artifact's file name relative to the
-	// directory, "" when none was saved.
+	// directory, "" when none was saved (no failure, or --keep reached).
 	Artifact string `json:"artifact"`
-	// Signature is the deduplication signature of a failure, "" for a run
-	// that did not fail.
+	// Signature is the deduplication signature of a failure
+	// (scenario.Signature), "" for a run that did not fail.
 	Signature string `json:"signature"`
 }
 
-// CheckResult is one check of a Line.
+// CheckResult is one check of a Line; Why is the first line of its
+// explanation when the verdict is not ok, else "".
 type CheckResult struct {
 	Name    string `json:"name"`
 	Verdict string `json:"verdict"`

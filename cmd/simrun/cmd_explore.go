@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/locksim/locksim/report"
 	"github.com/locksim/locksim/scenario"
 )
 
@@ -136,7 +137,7 @@ func (s *exploreSetup) run(stdout, stderr io.Writer) (int, error) {
 		return 0, badInput("--out: %v", err)
 	}
 	defer os.RemoveAll(staging)
-	results, err := createLines(filepath.Join(dir, resultsFile))
+	results, err := createLines(filepath.Join(dir, report.ResultsFile))
 	if err != nil {
 		return 0, badInput("--out: %v", err)
 	}
@@ -226,10 +227,10 @@ func (s *exploreSetup) run(stdout, stderr io.Writer) (int, error) {
 				if shown == "" {
 					shown = "(not saved, --keep reached)"
 				}
-				prog.line(stdout, fmt.Sprintf("seed %d: %s (%s) %s", res.Seed, res.Outcome(), l.failedChecks(), shown))
+				prog.line(stdout, fmt.Sprintf("seed %d: %s (%s) %s", res.Seed, res.Outcome(), failedChecks(l), shown))
 				failures++
 			case l.Outcome == string(scenario.Unknown):
-				prog.line(stdout, fmt.Sprintf("seed %d: unknown (%s)", res.Seed, strings.Join(l.undecided(), "; ")))
+				prog.line(stdout, fmt.Sprintf("seed %d: unknown (%s)", res.Seed, strings.Join(undecided(l), "; ")))
 			}
 			if s.maxFailures > 0 && failures >= s.maxFailures {
 				done = true
@@ -268,7 +269,7 @@ func (s *exploreSetup) run(stdout, stderr io.Writer) (int, error) {
 	}
 	switch stopped {
 	case "interrupted":
-		fmt.Fprintf(stdout, "interrupted: the summary covers the %d seeds done; %s has them all, every artifact is complete\n", t.runs, filepath.Join(dir, resultsFile))
+		fmt.Fprintf(stdout, "interrupted: the summary covers the %d seeds done; %s has them all, every artifact is complete\n", t.runs, filepath.Join(dir, report.ResultsFile))
 	case "time":
 		fmt.Fprintf(stdout, "time is up (--for %s) after %d seeds\n", s.forDur, t.runs)
 	case "max-failures":

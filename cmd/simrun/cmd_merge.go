@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/locksim/locksim/report"
 	"github.com/locksim/locksim/scenario"
 )
 
@@ -102,7 +103,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) (int, error) {
 
 // sourced is a results line and the index of the directory it came from.
 type sourced struct {
-	line resultLine
+	line report.Line
 	dir  int
 }
 
@@ -153,7 +154,7 @@ func readResults(dirs []string) ([]sourced, []timingLine, error) {
 	var all []sourced
 	var timings []timingLine
 	for i, d := range dirs {
-		ls, err := readLines[resultLine](filepath.Join(d, resultsFile))
+		ls, err := readLines[report.Line](filepath.Join(d, report.ResultsFile))
 		if err != nil {
 			return nil, nil, badInput("%v", unwrapPath(err))
 		}
@@ -180,7 +181,7 @@ func readResults(dirs []string) ([]sourced, []timingLine, error) {
 // writes for the same seeds), timings.jsonl and manifest.json into out,
 // and copies the artifacts the lines name, with their visualizations.
 func writeMerged(out string, dirs, args []string, ms []*manifest, lines []sourced, timings []timingLine) error {
-	rw, err := createLines(filepath.Join(out, resultsFile))
+	rw, err := createLines(filepath.Join(out, report.ResultsFile))
 	if err != nil {
 		return badInput("--out: %v", err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/locksim/locksim/report"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,9 +34,9 @@ func TestExploreLocalScript(t *testing.T) {
 	}
 	code, _, errOut := simrun(t, append(append([]string{"explore"}, flags...), "--out", filepath.Join(tmp, "all"))...)
 	require.Contains(t, []int{exitOK, exitViolation}, code, errOut)
-	want, err := os.ReadFile(filepath.Join(tmp, "all", resultsFile))
+	want, err := os.ReadFile(filepath.Join(tmp, "all", report.ResultsFile))
 	require.NoError(t, err)
-	got, err := os.ReadFile(filepath.Join(tmp, "fleet", "merged", resultsFile))
+	got, err := os.ReadFile(filepath.Join(tmp, "fleet", "merged", report.ResultsFile))
 	require.NoError(t, err)
 	require.Equal(t, string(want), string(got))
 	require.Equal(t, 60, strings.Count(string(got), "\n"))

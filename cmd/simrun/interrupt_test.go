@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/locksim/locksim/histories"
+	"github.com/locksim/locksim/report"
 )
 
 // A Ctrl-C (SIGINT) of explore, in a real child process, prints the
@@ -33,7 +34,7 @@ func TestExploreCtrlC(t *testing.T) {
 	// wait until results are being written (the buffered file has grown)
 	started := false
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !started; time.Sleep(20 * time.Millisecond) {
-		tmps, _ := filepath.Glob(filepath.Join(dir, "."+resultsFile+".tmp-*"))
+		tmps, _ := filepath.Glob(filepath.Join(dir, "."+report.ResultsFile+".tmp-*"))
 		for _, p := range tmps {
 			if st, err := os.Stat(p); err == nil && st.Size() > 0 {
 				started = true

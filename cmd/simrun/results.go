@@ -11,51 +11,16 @@ import (
 	"strings"
 
 	"github.com/locksim/locksim/model"
+	"github.com/locksim/locksim/report"
 	"github.com/locksim/locksim/scenario"
 )
 
-// resultsFile, timingsFile and manifestFile are the files explore writes
-// into its --out directory besides the artifacts.
+// timingsFile and manifestFile are the files explore writes into its
+// --out directory besides the artifacts and report.ResultsFile.
 const (
-	resultsFile  = "results.jsonl"
 	timingsFile  = "timings.jsonl"
 	manifestFile = "manifest.json"
 )
-
-// resultLine is one line of results.jsonl: one seed. The keys and their
-// order are a format other tools read (simrun report); change them only
-// with a new manifest format.
-type resultLine struct {
-	Lock string `json:"lock"`
-	// Scenario is the named scenario, or "".
-	Scenario string `json:"scenario"`
-	// Faults is the fault mode: "random", "none", "scenario" (the named
-	// scenario's schedule) or "file:NAME" (a schedule file).
-	Faults string `json:"faults"`
-	Seed   uint64 `json:"seed"`
-	// Outcome is safe, violation, stuck or unknown.
-	Outcome string      `json:"outcome"`
-	Checks  []checkLine `json:"checks"`
-	// TraceHash identifies the run's trace.
-	TraceHash string `json:"trace_hash"`
-	// WallMS is the run's wall time in milliseconds with --wall-ms, else
-	// 0: the one value a rerun changes, kept out so that a shard's results
-	// are the same file on every rerun (timings.jsonl holds them then).
-	WallMS int64 `json:"wall_ms"`
-	// Artifact is the saved artifact's file name in the directory, or ""
-	// (no failure, or --keep reached).
-	Artifact string `json:"artifact"`
-	// Signature is the failure's scenario.Signature, "" without one.
-	Signature string `json:"signature"`
-}
-
-// checkLine is one check's verdict; Why is the first line of its
-// explanation when the verdict is not ok, else "".
-type checkLine struct {
-	Name    string `json:"name"`
-	Verdict string `json:"verdict"`
-	Why     string `json:"why"`
-}
 
 // timingLine is one line of timings.jsonl.
 type timingLine struct {
@@ -64,14 +29,14 @@ type timingLine struct {
 }
 
 // newResultLine is the line of res; artifact is the saved file's path or "".
-func newResultLine(res *scenario.Result, mode, artifact string, wallMS bool) resultLine {
-	l := resultLine{
+func newResultLine(res *scenario.Result, mode, artifact string, wallMS bool) report.Line {
+	l := report.Line{
 		Lock: res.Config.Lock, Scenario: res.Config.Scenario, Faults: mode, Seed: res.Seed,
-		Outcome: string(res.Outcome()), Checks: []checkLine{}, TraceHash: res.TraceHash,
+		Outcome: string(res.Outcome()), Checks: []report.CheckResult{}, TraceHash: res.TraceHash,
 		Signature: scenario.Signature(res),
 	}
 	if wallMS {
-		l.WallMS = res.Wall.Milliseconds()
+		l.WallMS = float64(res.Wall.Milliseconds()) // whole ms: encoded as an integer
 	}
 	if artifact != "" {
 		l.Artifact = filepath.Base(artifact)
@@ -81,18 +46,13 @@ func newResultLine(res *scenario.Result, mode, artifact string, wallMS bool) res
 		if c.Verdict != model.OK {
 			why, _, _ = strings.Cut(strings.TrimSpace(c.Explanation), "\n")
 		}
-		l.Checks = append(l.Checks, checkLine{Name: c.Check, Verdict: c.Verdict.String(), Why: why})
+		l.Checks = append(l.Checks, report.CheckResult{Name: c.Check, Verdict: c.Verdict.String(), Why: why})
 	}
 	return l
 }
 
-// failed reports a violation or a stuck lock.
-func (l *resultLine) failed() bool {
-	return l.Outcome == string(scenario.Unsafe) || l.Outcome == string(scenario.Stuck)
-}
-
-// failedChecks names the checks in violation.
-func (l *resultLine) failedChecks() string {
+// failedChecks names the checks of l in violation.
+func failedChecks(l report.Line) string {
 	var s []string
 	for _, c := range l.Checks {
 		if c.Verdict == model.Violation.String() {
@@ -102,8 +62,8 @@ func (l *resultLine) failedChecks() string {
 	return strings.Join(s, ", ")
 }
 
-// undecided lists "check: why" for each check that could not decide.
-func (l *resultLine) undecided() []string {
+// undecided lists "check: why" for each check of l that could not decide.
+func undecided(l report.Line) []string {
 	var out []string
 	for _, c := range l.Checks {
 		if c.Verdict != model.OK.String() && c.Verdict != model.Violation.String() {

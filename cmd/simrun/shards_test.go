@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/locksim/locksim/report"
 )
 
 // cheapExplore is a config of about 3 ms a seed whose random faults give
@@ -24,9 +26,9 @@ func exploreArgs(extra ...string) []string {
 }
 
 // readResults reads a results.jsonl strictly.
-func readResultsFile(t *testing.T, dir string) []resultLine {
+func readResultsFile(t *testing.T, dir string) []report.Line {
 	t.Helper()
-	ls, err := readLines[resultLine](filepath.Join(dir, resultsFile))
+	ls, err := readLines[report.Line](filepath.Join(dir, report.ResultsFile))
 	require.NoError(t, err)
 	return ls
 }
@@ -58,9 +60,9 @@ func TestShardsMergeEqualUnsharded(t *testing.T) {
 	code, outMerged, errOut := simrun(t, "merge", sh0, sh1, "--out", merged, "--shrink", "2", "--shrink-runs", "20")
 	require.Equal(t, exitViolation, code, errOut)
 
-	want, err := os.ReadFile(filepath.Join(all, resultsFile))
+	want, err := os.ReadFile(filepath.Join(all, report.ResultsFile))
 	require.NoError(t, err)
-	got, err := os.ReadFile(filepath.Join(merged, resultsFile))
+	got, err := os.ReadFile(filepath.Join(merged, report.ResultsFile))
 	require.NoError(t, err)
 	require.Equal(t, string(want), string(got), "merged results.jsonl differs from the unsharded one")
 	require.Equal(t, 400, bytes.Count(got, []byte("\n")))
@@ -81,7 +83,7 @@ func TestShardsMergeEqualUnsharded(t *testing.T) {
 			require.FileExists(t, filepath.Join(sh1, l.Artifact))
 			require.FileExists(t, filepath.Join(merged, l.Artifact))
 		}
-		require.Equal(t, l.failed(), l.Signature != "")
+		require.Equal(t, l.Failed(), l.Signature != "")
 		require.Zero(t, l.WallMS, "wall times go to timings.jsonl")
 	}
 	require.Contains(t, outMerged, "failures by signature")
@@ -89,7 +91,7 @@ func TestShardsMergeEqualUnsharded(t *testing.T) {
 
 	// idempotent: the same files again
 	before := map[string][]byte{}
-	for _, f := range []string{resultsFile, manifestFile} {
+	for _, f := range []string{report.ResultsFile, manifestFile} {
 		before[f], err = os.ReadFile(filepath.Join(sh0, f))
 		require.NoError(t, err)
 	}
@@ -111,7 +113,7 @@ func TestResultsAndManifestFormat(t *testing.T) {
 	dir := t.TempDir()
 	code, _, errOut := simrun(t, exploreArgs("--seeds", "30", "--shard", "1/3", "--out", dir)...)
 	require.Contains(t, []int{exitOK, exitViolation}, code, errOut)
-	f, err := os.Open(filepath.Join(dir, resultsFile))
+	f, err := os.Open(filepath.Join(dir, report.ResultsFile))
 	require.NoError(t, err)
 	defer f.Close()
 	keys := regexp.MustCompile(`"([a-z_]+)":`)
@@ -243,7 +245,7 @@ func TestExploreNamesUndecidedSeeds(t *testing.T) {
 			continue
 		}
 		unknown = append(unknown, strconv.FormatUint(l.Seed, 10))
-		require.NotEmpty(t, l.undecided())
+		require.NotEmpty(t, undecided(l))
 		require.Contains(t, out, "seed "+strconv.FormatUint(l.Seed, 10)+": unknown (")
 	}
 	require.NotEmpty(t, unknown, "the config gives undecided seeds")
@@ -291,12 +293,12 @@ func TestExploreMaxFailures(t *testing.T) {
 	lines := readResultsFile(t, dir)
 	failed := 0
 	for _, l := range lines {
-		if l.failed() {
+		if l.Failed() {
 			failed++
 		}
 	}
 	require.Equal(t, 3, failed)
-	require.True(t, lines[len(lines)-1].failed(), "the last line is the third failing seed")
+	require.True(t, lines[len(lines)-1].Failed(), "the last line is the third failing seed")
 	m, err := readManifest(dir)
 	require.NoError(t, err)
 	require.Equal(t, "max-failures", m.Stopped)

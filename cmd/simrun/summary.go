@@ -5,6 +5,8 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+
+	"github.com/locksim/locksim/report"
 )
 
 // maxSeedsShown bounds the undecided seeds a summary names; results.jsonl
@@ -16,11 +18,11 @@ const maxSeedsShown = 20
 // the two agree.
 type tally struct {
 	runs, unsafe, stuck, unknown int
-	firstFailing, firstUnknown   *resultLine
+	firstFailing, firstUnknown   *report.Line
 	undecided                    []uint64 // the first maxSeedsShown
 }
 
-func (t *tally) add(l *resultLine) {
+func (t *tally) add(l *report.Line) {
 	t.runs++
 	switch l.Outcome {
 	case "violation":
@@ -36,7 +38,7 @@ func (t *tally) add(l *resultLine) {
 			t.undecided = append(t.undecided, l.Seed)
 		}
 	}
-	if l.failed() && t.firstFailing == nil {
+	if l.Failed() && t.firstFailing == nil {
 		t.firstFailing = l
 	}
 }
@@ -64,8 +66,8 @@ func (t *tally) print(w io.Writer, dir string, reproduce func(seed uint64) strin
 			more = fmt.Sprintf(" and %d more", t.unknown-len(t.undecided))
 		}
 		fmt.Fprintf(w, "UNKNOWN in %d run(s), not shown safe: seeds %s%s (all in %s); the first, seed %d, because:\n",
-			t.unknown, strings.Join(seeds, ", "), more, resultsFile, t.firstUnknown.Seed)
-		for _, u := range t.firstUnknown.undecided() {
+			t.unknown, strings.Join(seeds, ", "), more, report.ResultsFile, t.firstUnknown.Seed)
+		for _, u := range undecided(*t.firstUnknown) {
 			fmt.Fprint(w, indent(u))
 		}
 	}
