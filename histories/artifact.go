@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/locksim/locksim/internal/atomicfile"
 )
 
 // ArtifactFormat and ArtifactVersion identify a failure artifact.
@@ -106,44 +107,17 @@ func MarshalArtifact(a *Artifact) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// WriteArtifact writes a to path atomically: a temporary file in the same
-// directory is written, synced and renamed over path, and the directory is
-// synced, so a crash leaves either the old file or the complete new one.
-func WriteArtifact(path string, a *Artifact) (err error) {
+// WriteArtifact writes a to path atomically (internal/atomicfile): a
+// temporary file in the same directory is written, synced and renamed over
+// path, and the directory is synced, so a crash leaves either the old file
+// or the complete new one.
+func WriteArtifact(path string, a *Artifact) error {
 	data, err := MarshalArtifact(a)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return fmt.Errorf("write artifact: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write artifact: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write artifact: sync: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write artifact: %w", err)
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write artifact: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write artifact: %w", err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		// Persist the rename; not every platform can sync a directory.
-		_ = d.Sync()
-		d.Close()
 	}
 	return nil
 }

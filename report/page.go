@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/locksim/locksim/internal/atomicfile"
 	"github.com/locksim/locksim/model"
 )
 
@@ -44,33 +45,22 @@ type Failure struct {
 	Artifact, Visualization string
 }
 
-// WritePath writes the page to path atomically (a temporary file in the
-// same directory renamed over it), creating the directory if needed.
-func WritePath(path string, p *Page) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// WritePath writes the page to path atomically (internal/atomicfile: a
+// temporary file in the same directory renamed over it), creating the
+// directory if needed.
+func WritePath(path string, p *Page) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = Write(tmp, p); err != nil {
+	if err := Write(f, p); err != nil {
+		f.Abort()
 		return err
 	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/locksim/locksim/internal/atomicfile"
 	"github.com/locksim/locksim/report"
 	"github.com/locksim/locksim/scenario"
 )
@@ -238,7 +239,7 @@ func copyArtifact(dir, out, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(out, name), data); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(out, name), data); err != nil {
 		return err
 	}
 	viz := strings.TrimSuffix(name, ".json") + "-viz"

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+
+	"github.com/locksim/locksim/internal/atomicfile"
 )
 
 // manifestFormat is the format of manifest.json and results.jsonl.
@@ -93,7 +95,7 @@ func writeManifest(dir string, m *manifest) error {
 	if err := enc.Encode(m); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, manifestFile), b.Bytes())
+	return atomicfile.WriteFile(filepath.Join(dir, manifestFile), b.Bytes())
 }
 
 // readManifest reads dir's manifest, as bad input naming it.

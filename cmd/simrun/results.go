@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/locksim/locksim/internal/atomicfile"
 	"github.com/locksim/locksim/model"
 	"github.com/locksim/locksim/report"
 	"github.com/locksim/locksim/scenario"
@@ -88,21 +89,20 @@ func encodeLine(v any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// lineWriter writes a JSON Lines file atomically: into a temporary file
-// beside it, renamed over it by close, so that the file is complete
-// whenever it exists, even after an interrupt.
+// lineWriter writes a JSON Lines file atomically (internal/atomicfile),
+// so that the file is complete whenever it exists, even after an
+// interrupt.
 type lineWriter struct {
-	path string
-	f    *os.File
-	w    *bufio.Writer
+	f *atomicfile.File
+	w *bufio.Writer
 }
 
 func createLines(path string) (*lineWriter, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	return &lineWriter{path: path, f: f, w: bufio.NewWriter(f)}, nil
+	return &lineWriter{f: f, w: bufio.NewWriter(f)}, nil
 }
 
 func (lw *lineWriter) write(v any) error {
@@ -116,28 +116,15 @@ func (lw *lineWriter) write(v any) error {
 
 // close flushes the file and renames it into place.
 func (lw *lineWriter) close() error {
-	err := lw.w.Flush()
-	if err == nil {
-		err = lw.f.Sync()
+	if err := lw.w.Flush(); err != nil {
+		lw.f.Abort()
+		return err
 	}
-	if cerr := lw.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(lw.f.Name(), lw.path)
-	}
-	if err != nil {
-		_ = os.Remove(lw.f.Name())
-		return fmt.Errorf("write %s: %w", lw.path, err)
-	}
-	return nil
+	return lw.f.Commit()
 }
 
 // abort drops the temporary file.
-func (lw *lineWriter) abort() {
-	_ = lw.f.Close()
-	_ = os.Remove(lw.f.Name())
-}
+func (lw *lineWriter) abort() { lw.f.Abort() }
 
 // readLines decodes the JSON Lines file at path into values made by
 // newV, rejecting unknown keys. Errors name the file and line.
@@ -167,28 +154,4 @@ func readLines[T any](path string) ([]T, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
-}
-
-// writeFileAtomic writes data to path through a temporary file and a
-// rename.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
