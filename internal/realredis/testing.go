@@ -1,9 +1,10 @@
 package realredis
 
 import (
-	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/locksim/locksim/internal/realtest"
 )
 
 // Require skips t when redis-server (or, with shim, gcc) is not on the
@@ -17,10 +18,8 @@ func Require(t testing.TB, shim bool) {
 	}
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is not on the PATH, and CI=true requires the real-Redis tests to run", tool)
-			}
-			t.Skipf("%s is not on the PATH: real-Redis tests skipped", tool)
+			realtest.Missing(t, tool+" is not on the PATH", "the real-Redis tests")
+			return
 		}
 	}
 }
