@@ -8,7 +8,7 @@ import (
 )
 
 // recorder records how Missing ended a test.
-type recorder struct{ failed, skipped, msg string }
+type recorder struct{ failed, skipped string }
 
 func (r *recorder) Helper()                        {}
 func (r *recorder) Fatalf(format string, a ...any) { r.failed = fmt.Sprintf(format, a...) }
